@@ -1,0 +1,87 @@
+"""Kokemuspankki: the application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import Config, config_for_environment, local_secret_key
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the Flask app: configuration, extensions, blueprints, CLI commands."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        instance_path=os.environ.get("INSTANCE_PATH") or None,
+    )
+    app.config.from_object(config_class or config_for_environment())
+    app.config.update(overrides)
+    _ensure_secret_key(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from app import models  # noqa: F401  (register every model with the metadata)
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.web import errors, locale, templating
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(app.root_path, "..", "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app, locale_selector=locale.select_locale, timezone_selector=locale.select_timezone
+    )
+
+    from app.accounts.passwords import configure_hasher
+
+    configure_hasher(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
+    templating.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("ENV_NAME") == "production":
+        raise RuntimeError("SECRET_KEY must be set in production")
+    app.config["SECRET_KEY"] = local_secret_key()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.experts.views import bp as experts_bp
+    from app.matching.views import bp as matching_bp
+    from app.organisations.views import bp as organisations_bp
+    from app.payouts.views import bp as payouts_bp
+    from app.web.views import bp as web_bp
+
+    for blueprint in (
+        web_bp,
+        accounts_bp,
+        organisations_bp,
+        experts_bp,
+        matching_bp,
+        payouts_bp,
+        admin_bp,
+        api_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from app.cli import register_commands
+
+    register_commands(app)

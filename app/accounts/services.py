@@ -1,0 +1,369 @@
+"""Account services: sign-up, sign-in with throttling, passwords, API tokens, users."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from app.accounts.models import (
+    COORDINATOR,
+    EXPERT,
+    ORGANISATION_MEMBER,
+    ROLES,
+    ApiToken,
+    LoginAttempt,
+    User,
+)
+from app.accounts.passwords import (
+    DUMMY_HASH,
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from app.audit.services import record_audit
+from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.timeutil import utcnow
+from app.experts.models import ExpertProfile, TrainingRecord
+from app.extensions import db
+from app.organisations.business_id import normalize_business_id
+from app.organisations.models import Membership, Organisation
+from app.reference.models import Municipality
+
+API_TOKEN_LIFETIME = timedelta(days=90)
+RESET_SALT = "password-reset"
+
+
+class TooManyAttempts(Exception):
+    """Too many failed sign-ins for this e-mail address in the window."""
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            "The password must be at least 10 characters long.",
+            code="password_too_short",
+            field=field,
+        )
+
+
+def _ensure_email_free(email: str) -> str:
+    email = normalize_email(email)
+    if user_by_email(email) is not None:
+        raise Conflict(
+            "An account with this e-mail address already exists.", code="email_taken", field="email"
+        )
+    return email
+
+
+def create_user(
+    email: str,
+    password: str | None,
+    role: str,
+    full_name: str,
+    *,
+    language: str = "fi",
+    phone: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create a user; without a password the account can only be entered by a reset link."""
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}.", field="role")
+    email = _ensure_email_free(email)
+    if password is not None:
+        check_password_rules(password)
+    user = User(
+        email=email,
+        password_hash=hash_password(password) if password else "",
+        role=role,
+        full_name=full_name.strip(),
+        phone=(phone or "").strip() or None,
+        language=language,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_audit(actor, "user_created", "user", user.id, role=role)
+    return user
+
+
+@dataclass(frozen=True)
+class OrganisationSignup:
+    organisation_name: str
+    business_id: str
+    kind: str
+    billing_email: str
+    einvoice_address: str
+    einvoice_operator: str
+    full_name: str
+    email: str
+    phone: str
+    password: str
+    language: str = "fi"
+
+
+def register_organisation(data: OrganisationSignup) -> User:
+    """Create an organisation and its first member, who becomes its administrator."""
+    business_id = normalize_business_id(data.business_id)
+    if business_id is None:
+        raise InvalidInput(
+            "The business ID is not valid. It looks like 1234567-8.",
+            code="invalid_business_id",
+            field="business_id",
+        )
+    if db.session.scalar(select(Organisation).where(Organisation.business_id == business_id)):
+        raise Conflict(
+            "This organisation is already registered. Ask its administrator to invite you.",
+            code="organisation_exists",
+            field="business_id",
+        )
+    user = create_user(
+        data.email,
+        data.password,
+        ORGANISATION_MEMBER,
+        data.full_name,
+        language=data.language,
+        phone=data.phone,
+    )
+    organisation = Organisation(
+        name=data.organisation_name.strip(),
+        business_id=business_id,
+        kind=data.kind,
+        billing_email=normalize_email(data.billing_email),
+        einvoice_address=data.einvoice_address.strip() or None,
+        einvoice_operator=data.einvoice_operator.strip() or None,
+    )
+    db.session.add(organisation)
+    db.session.flush()
+    db.session.add(Membership(user=user, organisation=organisation, is_admin=True))
+    record_audit(user, "organisation_registered", "organisation", organisation.id)
+    db.session.flush()
+    return user
+
+
+def invite_colleague(actor: User, full_name: str, email: str) -> User:
+    """An organisation administrator adds a colleague, who sets a password by e-mail."""
+    if not actor.is_organisation_admin:
+        raise PermissionDenied("Only the organisation's administrator can invite colleagues.")
+    user = create_user(
+        email, None, ORGANISATION_MEMBER, full_name, language=actor.language, actor=actor
+    )
+    db.session.add(Membership(user=user, organisation_id=actor.organisation_id, is_admin=False))
+    db.session.flush()
+    from app.accounts.mails import queue_welcome_mail
+
+    queue_welcome_mail(user, inviter=actor)
+    return user
+
+
+@dataclass(frozen=True)
+class ExpertApplication:
+    full_name: str
+    email: str
+    phone: str
+    password: str
+    home_municipality_code: str
+    training_provider: str
+    training_course: str
+    training_completed_on: date
+    language: str = "fi"
+
+
+def apply_as_expert(data: ExpertApplication) -> User:
+    """Create an expert account in status "applied" with its training record."""
+    if db.session.get(Municipality, data.home_municipality_code) is None:
+        raise InvalidInput(
+            "Choose your home municipality from the list.",
+            code="unknown_municipality",
+            field="home_municipality_code",
+        )
+    if data.training_completed_on > date.today():
+        raise InvalidInput(
+            "The completion date cannot be in the future.",
+            code="date_in_future",
+            field="training_completed_on",
+        )
+    user = create_user(
+        data.email, data.password, EXPERT, data.full_name, language=data.language, phone=data.phone
+    )
+    first_name = data.full_name.strip().split()[0] if data.full_name.strip() else ""
+    profile = ExpertProfile(
+        user=user,
+        display_name=first_name,
+        home_municipality_code=data.home_municipality_code,
+    )
+    profile.trainings.append(
+        TrainingRecord(
+            provider=data.training_provider.strip(),
+            course=data.training_course.strip(),
+            completed_on=data.training_completed_on,
+        )
+    )
+    db.session.add(profile)
+    db.session.flush()
+    record_audit(user, "expert_applied", "expert", profile.id)
+    return user
+
+
+def _recent_failures(email: str, now: datetime, window: timedelta) -> int:
+    """Failed attempts since the last success within the window."""
+    since = now - window
+    last_success = db.session.scalar(
+        select(func.max(LoginAttempt.created_at)).where(
+            LoginAttempt.email == email,
+            LoginAttempt.succeeded.is_(True),
+            LoginAttempt.created_at >= since,
+        )
+    )
+    if last_success is not None and last_success > since:
+        since = last_success
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                LoginAttempt.email == email,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.created_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def authenticate(
+    email: str,
+    password: str,
+    *,
+    max_failures: int,
+    window_minutes: int,
+    now: datetime | None = None,
+) -> User | None:
+    """The user for these credentials, or None; raises `TooManyAttempts` when throttled.
+
+    Every attempt is recorded (and must be committed by the caller, also on failure).
+    """
+    now = now or utcnow()
+    email = normalize_email(email)
+    if _recent_failures(email, now, timedelta(minutes=window_minutes)) >= max_failures:
+        raise TooManyAttempts()
+    user = user_by_email(email)
+    ok = user is not None and user.active and verify_password(user.password_hash, password)
+    if user is None:
+        verify_password(DUMMY_HASH, password)  # same work for unknown addresses
+    db.session.add(LoginAttempt(email=email, succeeded=ok, created_at=now))
+    if not ok:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise InvalidInput(
+            "The current password is not correct.", code="wrong_password", field="current_password"
+        )
+    check_password_rules(new_password, "new_password")
+    _set_password(user, new_password)
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    record_audit(user, "password_changed", "user", user.id)
+
+
+def make_reset_token(secret_key: str, user: User) -> str:
+    """A signed token that stops working once the password has changed."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+    return serializer.dumps({"user": user.id, "since": user.password_changed_at.isoformat()})
+
+
+def reset_password(secret_key: str, token: str, new_password: str, max_age: int) -> User:
+    user = user_for_reset_token(secret_key, token, max_age)
+    check_password_rules(new_password)
+    _set_password(user, new_password)
+    return user
+
+
+def user_for_reset_token(secret_key: str, token: str, max_age: int) -> User:
+    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidInput(
+            "The link has expired. Ask for a new one.", code="token_expired"
+        ) from None
+    except BadSignature:
+        raise InvalidInput(
+            "The link is not valid. Ask for a new one.", code="token_invalid"
+        ) from None
+    user = db.session.get(User, data.get("user"))
+    if user is None or not user.active or data.get("since") != user.password_changed_at.isoformat():
+        raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(user: User, now: datetime | None = None) -> str:
+    """A new bearer token; only its hash is stored."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(
+            user=user,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + API_TOKEN_LIFETIME,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def user_for_api_token(token: str, now: datetime | None = None) -> User | None:
+    now = now or utcnow()
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
+        return None
+    row.last_used_at = now
+    return row.user
+
+
+def revoke_api_token(token: str) -> None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None:
+        raise NotFound("Unknown token.")
+    row.revoked_at = utcnow()
+
+
+def change_role(actor: User, user: User, role: str) -> None:
+    """Administrators change roles; every change is audited."""
+    if role not in ROLES:
+        raise InvalidInput("Unknown role.", field="role")
+    if actor.id == user.id:
+        raise PermissionDenied("You cannot change your own role.")
+    old = user.role
+    user.role = role
+    record_audit(actor, "role_changed", "user", user.id, old=old, new=role)
+
+
+def is_staff(user: User) -> bool:
+    return user.role in (COORDINATOR, "finance", "admin")

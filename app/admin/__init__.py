@@ -1,0 +1,1 @@
+"""Administration: settings, fee schedules, travel rates, areas, users and roles."""

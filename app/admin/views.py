@@ -1,0 +1,56 @@
+"""The administrator's pages: users and roles, reference data overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.accounts import services as account_services
+from app.accounts.access import role_required
+from app.accounts.models import ADMIN, ROLES, User
+from app.common.errors import DomainError, translated
+from app.extensions import db
+from app.fees.models import FeeSchedule, TravelRate
+from app.reference.models import ExpertiseArea, Municipality, Postcode
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/")
+@role_required(ADMIN)
+def dashboard():
+    users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    counts = {
+        "areas": db.session.scalar(select(func.count()).select_from(ExpertiseArea)),
+        "municipalities": db.session.scalar(select(func.count()).select_from(Municipality)),
+        "postcodes": db.session.scalar(select(func.count()).select_from(Postcode)),
+    }
+    schedules = db.session.scalars(
+        select(FeeSchedule).order_by(FeeSchedule.effective_from.desc())
+    ).all()
+    rates = db.session.scalars(select(TravelRate).order_by(TravelRate.year.desc())).all()
+    return render_template(
+        "admin/dashboard.html",
+        users=users,
+        roles=ROLES,
+        counts=counts,
+        schedules=schedules,
+        rates=rates,
+    )
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@role_required(ADMIN)
+def change_role(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        account_services.change_role(current_user, user, request.form.get("role", ""))
+    except DomainError as error:
+        db.session.rollback()
+        flash(translated(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The role of %(email)s was changed.", email=user.email), "success")
+    return redirect(url_for("admin.dashboard"))

@@ -1,0 +1,10 @@
+"""The JSON API under /api/v1 (see API.md): bearer tokens, no cookies, documented errors."""
+
+from flask import Blueprint
+
+from app.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+from app.api import auth, errors, orders, reference, spec  # noqa: E402,F401

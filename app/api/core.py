@@ -1,0 +1,119 @@
+"""API plumbing: the operation decorator that routes, authenticates and documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import g, request
+
+from app.accounts.models import User
+from app.common.errors import DomainError, PermissionDenied
+from app.extensions import db
+
+
+class ApiError(DomainError):
+    """An error with an explicit HTTP status for the API."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message, code=code, field=field)
+        self.status = status
+
+
+@dataclass
+class Operation:
+    """What the OpenAPI document says about one endpoint."""
+
+    rule: str
+    method: str
+    summary: str
+    auth: bool
+    roles: tuple[str, ...]
+    request_schema: dict | None
+    response_schema: dict | None
+    responses: tuple[int, ...]
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(
+    rule: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    auth: bool = True,
+    roles: tuple[str, ...] = (),
+    request_schema: dict | None = None,
+    response_schema: dict | None = None,
+    responses: tuple[int, ...] = (),
+    tags=(),
+):
+    """Register an API endpoint: route it, check the bearer token and role, document it."""
+    from app.api import bp
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if auth:
+                g.api_user = authenticated_user()
+                if roles and g.api_user.role not in roles:
+                    raise PermissionDenied("Your role may not use this endpoint.")
+            return view(*args, **kwargs)
+
+        endpoint = f"{view.__name__}_{method.lower()}"
+        bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=[method])
+        defaults = (401, 403) if auth and roles else (401,) if auth else ()
+        OPERATIONS.append(
+            Operation(
+                rule=rule,
+                method=method,
+                summary=summary,
+                auth=auth,
+                roles=roles,
+                request_schema=request_schema,
+                response_schema=response_schema,
+                responses=tuple(sorted(set(responses) | set(defaults))),
+                tags=tuple(tags),
+            )
+        )
+        return wrapped
+
+    return decorator
+
+
+def authenticated_user() -> User:
+    """The user of the request's bearer token; session cookies are never accepted here."""
+    from app.accounts.services import user_for_api_token
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "Send a bearer token in the Authorization header.")
+    user = user_for_api_token(token.strip())
+    if user is None:
+        raise ApiError(401, "invalid_token", "The token is not valid, has expired or was revoked.")
+    db.session.commit()  # remember last use
+    return user
+
+
+def current_api_user() -> User:
+    return g.api_user
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 when the body is not a JSON object."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "malformed_json", "The request body must be a JSON object.")
+    return data
+
+
+def money(value) -> str:
+    """Money in answers: a string with two decimals."""
+    return f"{value:.2f}"
+
+
+def list_answer(items: list, next_cursor: str | None = None) -> dict:
+    return {"items": items, "next": next_cursor}

@@ -1,0 +1,25 @@
+"""Writing audit entries; called by the services that change important state."""
+
+from __future__ import annotations
+
+from app.audit.models import AuditEntry
+from app.extensions import db
+
+
+def record_audit(actor, action: str, subject_type: str, subject_id, **details) -> AuditEntry:
+    """Add an audit entry to the current transaction (the caller commits)."""
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", actor),
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        details={key: _plain(value) for key, value in details.items()},
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _plain(value):
+    if isinstance(value, (str, int, bool, type(None))):
+        return value
+    return str(value)

@@ -1,0 +1,1 @@
+"""Ordering and booking: orders, sessions, invitations, assignments, reports."""

@@ -1,0 +1,48 @@
+"""Domain errors that services raise; pages turn them into messages, the API into 4xx."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every expected failure; ``code`` is the API's snake_case error code.
+
+    ``message`` is an English msgid: the catalogue extraction treats the error
+    classes as gettext keywords, and `translated` gives it in the current language.
+    """
+
+    status = 422
+    code = "invalid_value"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "invalid_value"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+def translated(error: DomainError) -> str:
+    """The error's message in the language of the current request."""
+    from flask_babel import gettext
+
+    return gettext(error.message)

@@ -1,0 +1,1 @@
+"""Experience experts: applications, training, profiles, availability."""

@@ -1,0 +1,1 @@
+"""Fees and travel costs: pure rules, versioned schedules, quotes."""

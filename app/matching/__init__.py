@@ -1,0 +1,1 @@
+"""Matching experts to orders, and the coordinators' work pages."""

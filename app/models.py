@@ -1,0 +1,65 @@
+"""Imports every domain's models so that the metadata and Alembic see them all."""
+
+from app.accounts.models import ApiToken, LoginAttempt, User
+from app.admin.models import Setting
+from app.audit.models import AuditEntry
+from app.bookings.models import (
+    Assignment,
+    CompletionReport,
+    Invitation,
+    Order,
+    OrderSession,
+    order_expertise_areas,
+)
+from app.experts.models import (
+    ExpertArea,
+    ExpertAssignmentType,
+    ExpertLanguage,
+    ExpertProfile,
+    TrainingRecord,
+    Unavailability,
+)
+from app.fees.models import AssignmentType, FeeRuleRow, FeeSchedule, TravelRate
+from app.mail.models import OutboxMessage
+from app.organisations.models import Membership, Organisation
+from app.participation.models import Feedback, ImpactReport
+from app.payments.models import Invoice, InvoiceLine, StripeEvent
+from app.payouts.models import PayoutBatch, PayoutItem
+from app.reference.models import ExpertiseArea, Municipality, Postcode
+
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "AssignmentType",
+    "AuditEntry",
+    "CompletionReport",
+    "ExpertArea",
+    "ExpertAssignmentType",
+    "ExpertLanguage",
+    "ExpertProfile",
+    "ExpertiseArea",
+    "Feedback",
+    "FeeRuleRow",
+    "FeeSchedule",
+    "ImpactReport",
+    "Invitation",
+    "Invoice",
+    "InvoiceLine",
+    "LoginAttempt",
+    "Membership",
+    "Municipality",
+    "Order",
+    "OrderSession",
+    "Organisation",
+    "OutboxMessage",
+    "PayoutBatch",
+    "PayoutItem",
+    "Postcode",
+    "Setting",
+    "StripeEvent",
+    "TrainingRecord",
+    "TravelRate",
+    "Unavailability",
+    "User",
+    "order_expertise_areas",
+]

@@ -1,0 +1,1 @@
+"""Organisations that order experts, and their members."""

@@ -1,0 +1,93 @@
+"""The organisation's pages: dashboard, orders, members."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts import services as account_services
+from app.accounts.access import role_required
+from app.accounts.forms import InviteColleagueForm
+from app.accounts.models import ORGANISATION_MEMBER
+from app.bookings.queries import booked_count, order_for_reader, orders_of_organisation
+from app.common.errors import DomainError, NotFound, translated
+from app.extensions import db
+from app.organisations import services
+from app.web.forms import attach_error
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisation")
+
+
+@bp.route("/")
+@role_required(ORGANISATION_MEMBER)
+def dashboard():
+    organisation = services.organisation_of(current_user)
+    orders = orders_of_organisation(organisation.id)
+    return render_template(
+        "organisations/dashboard.html",
+        organisation=organisation,
+        orders=orders,
+        booked_count=booked_count,
+    )
+
+
+@bp.route("/orders/<int:order_id>")
+@role_required(ORGANISATION_MEMBER)
+def order_detail(order_id: int):
+    try:
+        order = order_for_reader(current_user, order_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "organisations/order_detail.html", order=order, booked=booked_count(order)
+    )
+
+
+@bp.route("/members", methods=["GET", "POST"])
+@role_required(ORGANISATION_MEMBER)
+def members():
+    organisation = services.organisation_of(current_user)
+    form = InviteColleagueForm()
+    if current_user.is_organisation_admin and form.validate_on_submit():
+        try:
+            account_services.invite_colleague(current_user, form.full_name.data, form.email.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s was invited. We sent them a link for choosing a password.",
+                    name=form.full_name.data,
+                ),
+                "success",
+            )
+            return redirect(url_for("organisations.members"))
+    return render_template(
+        "organisations/members.html",
+        organisation=organisation,
+        members=services.members_of(organisation.id),
+        form=form,
+    )
+
+
+@bp.route("/members/<int:user_id>/remove", methods=["POST"])
+@role_required(ORGANISATION_MEMBER)
+def remove_member(user_id: int):
+    try:
+        user = services.remove_member(current_user, user_id)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        if error.status == 403:
+            abort(403)
+        flash(translated(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("%(name)s no longer has access to the organisation.", name=user.full_name), "success"
+        )
+    return redirect(url_for("organisations.members"))

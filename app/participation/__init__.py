@@ -1,0 +1,1 @@
+"""Participation: feedback after assignments, groups, co-development, reporting back."""

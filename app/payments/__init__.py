@@ -1,0 +1,1 @@
+"""Organisations pay the bank: invoices, invoice lines and Stripe events."""

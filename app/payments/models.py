@@ -1,0 +1,77 @@
+"""Invoices to organisations (mirroring Stripe's states), their lines, and Stripe events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.checks import one_of
+from app.common.timeutil import utcnow
+from app.common.types import Money, UTCDateTime
+from app.extensions import db
+
+INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
+INVOICE_LINE_KINDS = ("fee", "travel", "per_diem", "late_cancellation")
+
+
+class Invoice(db.Model):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        one_of("status", INVOICE_STATUSES, "status_known"),
+        CheckConstraint("total >= 0", name="total"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: Set when invoicing per order; null for a monthly invoice.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    #: "YYYY-MM" for a monthly invoice.
+    period: Mapped[str | None] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    #: True when Stripe is not configured: finance handles the invoice by hand.
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    stripe_invoice_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    hosted_invoice_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice")
+
+
+class InvoiceLine(db.Model):
+    """One charge to an organisation (an expert's fee, travel, daily allowance…)."""
+
+    __tablename__ = "invoice_lines"
+    __table_args__ = (
+        one_of("kind", INVOICE_LINE_KINDS, "kind_known"),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    #: Null until an invoicing run puts the line on an invoice.
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(500))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    stripe_invoice_item_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    invoice: Mapped[Invoice | None] = relationship(back_populates="lines")
+
+
+class StripeEvent(db.Model):
+    """A processed Stripe webhook event: its id makes every delivery count once."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

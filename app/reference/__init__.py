@@ -1,0 +1,1 @@
+"""Reference data: expertise areas, municipalities and postcodes."""

@@ -1,0 +1,1 @@
+"""The web shell: layout helpers, language choice, error pages, landing page."""

@@ -1,0 +1,39 @@
+"""The public pages: landing page, language choice, the signed-in user's home."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from app.web.navigation import dashboard_url, safe_next_url
+
+bp = Blueprint("web", __name__)
+
+
+@bp.route("/")
+def index():
+    return render_template("web/index.html")
+
+
+@bp.route("/language/<code>")
+def choose_language(code: str):
+    """Remember the chosen language for this browser (and for the signed-in user)."""
+    if code in current_app.config["LANGUAGES"]:
+        session["language"] = code
+        if current_user.is_authenticated and current_user.language != code:
+            from app.extensions import db
+
+            current_user.language = code
+            db.session.commit()
+    return redirect(safe_next_url(request.args.get("next")) or url_for("web.index"))
+
+
+@bp.route("/home")
+@login_required
+def home():
+    return redirect(dashboard_url(current_user))
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("web/accessibility.html")

@@ -1,0 +1,138 @@
+"""Configuration read from the environment, with safe defaults for local use.
+
+`Config` is the embedded default (SQLite in ``instance/``, no Stripe keys, no
+SMTP); `ProductionConfig` refuses to start without a real secret key;
+`TestConfig` is what the test suite runs with.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def database_url(default_sqlite: Path | None = None) -> str:
+    """The SQLAlchemy URL: ``DATABASE_URL`` (PostgreSQL through psycopg 3) or SQLite."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        path = default_sqlite or INSTANCE_DIR / "kokemuspankki.db"
+        return f"sqlite:///{path}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def local_secret_key() -> str:
+    """A secret key kept in ``instance/secret_key`` so sessions survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class Config:
+    """Embedded default: one process, SQLite, optional Stripe and SMTP."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled in by create_app
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    PORT = _int("PORT", 5000)
+
+    # Language and time: Finnish first, stored in UTC, shown in Helsinki time.
+    LANGUAGES = ("fi", "sv", "en")
+    BABEL_DEFAULT_LOCALE = "fi"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+
+    # Sessions and forms.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+
+    # Rate limits: shared storage (e.g. redis://) when several workers run.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_FAILURE_WINDOW_MINUTES = _int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 65536
+    PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+
+    # Stripe (optional: without keys invoices are handled manually).
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+
+    # E-mail (optional: without a server mails wait in the outbox).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Kokemuspankki <noreply@kokemuspankki.local>")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Background jobs: run by `flask scheduler`, never inside web workers.
+    SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", True)
+    SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 60)
+
+    # The bank's own account for SEPA exports.
+    BANK_NAME = os.environ.get("BANK_NAME", "Kokemuspankki")
+    BANK_IBAN = os.environ.get("BANK_IBAN", "")
+    BANK_BIC = os.environ.get("BANK_BIC", "")
+
+
+class ProductionConfig(Config):
+    """Production: a secret key from the environment and secure cookies."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    """The test suite's settings; ``TEST_DATABASE_URL`` selects the database."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 1024
+    SCHEDULER_ENABLED = False
+    MAIL_SERVER = ""
+
+
+def config_for_environment() -> type[Config]:
+    """Pick the configuration class named by ``KOKEMUSPANKKI_ENV``."""
+    name = os.environ.get("KOKEMUSPANKKI_ENV", "development").lower()
+    return {"production": ProductionConfig, "test": TestConfig}.get(name, Config)
