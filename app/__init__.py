@@ -62,7 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
+    from app.bookings.views import bp as bookings_bp
     from app.experts.views import bp as experts_bp
+    from app.fees.views import bp as fees_bp
     from app.matching.views import bp as matching_bp
     from app.organisations.views import bp as organisations_bp
     from app.payouts.views import bp as payouts_bp
@@ -72,7 +74,9 @@ def _register_blueprints(app: Flask) -> None:
         web_bp,
         accounts_bp,
         organisations_bp,
+        bookings_bp,
         experts_bp,
+        fees_bp,
         matching_bp,
         payouts_bp,
         admin_bp,

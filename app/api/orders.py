@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import jsonify
 
 from app.accounts.models import ADMIN, COORDINATOR, ORGANISATION_MEMBER
-from app.api.core import current_api_user, operation
+from app.api.core import ApiError, current_api_user, json_body, money, operation
+from app.bookings import services
 from app.bookings.models import Order
 from app.bookings.queries import booked_count, order_for_reader
 from app.common.timeutil import to_helsinki
+from app.extensions import db
+from app.fees.estimate import SessionPlan, estimate_order
 
 ORDER_RESPONSE = {
     "type": "object",
@@ -93,3 +98,138 @@ def order_json(order: Order) -> dict:
 )
 def get_order(order_id: int):
     return jsonify(order_json(order_for_reader(current_api_user(), order_id)))
+
+
+SESSION_SCHEMA = {
+    "type": "object",
+    "required": ["starts_at", "duration_minutes"],
+    "properties": {"starts_at": {"type": "string", "format": "date-time"},
+                   "duration_minutes": {"type": "integer"}, "title": {"type": "string"}},
+}
+ORDER_REQUEST = {
+    "type": "object",
+    "required": ["title", "assignment_type", "expertise_areas", "experts_needed"],
+    "properties": {
+        "title": {"type": "string"}, "description": {"type": "string"},
+        "assignment_type": {"type": "string"},
+        "expertise_areas": {"type": "array", "items": {"type": "string"}},
+        "language": {"type": "string"}, "experts_needed": {"type": "integer"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "duration_minutes": {"type": "integer"},
+        "sessions": {"type": "array", "items": SESSION_SCHEMA},
+        "remote": {"type": "boolean"}, "municipality_code": {"type": "string"},
+        "address": {"type": "string"}, "audience": {"type": "string"},
+        "accessibility": {"type": "string"}, "billing_reference": {"type": "string"},
+        "deadline_at": {"type": "string", "format": "date-time"},
+    },
+}
+ESTIMATE_SCHEMA = {
+    "type": "object",
+    "properties": {name: {"type": "string"}
+                   for name in ("fee", "travel", "per_diem", "total", "total_all")},
+}
+CREATED_ORDER = {
+    "type": "object",
+    "properties": {**ORDER_RESPONSE["properties"], "estimate": ESTIMATE_SCHEMA},
+}
+
+
+def parse_moment(value, field: str) -> datetime:
+    """An ISO 8601 time with its offset, as aware UTC."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return moment.astimezone(UTC)
+    raise ApiError(422, "invalid_time",
+                   "Give the time in ISO 8601 with its offset, e.g. 2026-03-10T13:00:00+02:00.",
+                   field)
+
+
+def parse_int(value, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiError(422, "invalid_value", "Give a whole number.", field)
+    return value
+
+
+def parse_text(data: dict, field: str, required: bool = False) -> str:
+    value = data.get(field, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ApiError(422, "invalid_value", "Give text.", field)
+    if required and not value.strip():
+        raise ApiError(422, "missing_field", "This field is required.", field)
+    return value
+
+
+def order_request_from_json(data: dict) -> services.OrderRequest:
+    areas = data.get("expertise_areas")
+    if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
+        raise ApiError(422, "invalid_value", "Give the expertise areas as a list of slugs.",
+                       "expertise_areas")
+    remote = data.get("remote", False)
+    if not isinstance(remote, bool):
+        raise ApiError(422, "invalid_value", "Give true or false.", "remote")
+    if "sessions" in data:
+        raw_sessions = data["sessions"]
+        if not isinstance(raw_sessions, list) or not raw_sessions or not all(
+            isinstance(s, dict) for s in raw_sessions
+        ):
+            raise ApiError(422, "invalid_value", "Give the sessions as a list of objects.",
+                           "sessions")
+    else:
+        raw_sessions = [{"starts_at": data.get("starts_at"),
+                         "duration_minutes": data.get("duration_minutes")}]
+    sessions = [
+        services.SessionRequest(
+            starts_at=parse_moment(s.get("starts_at"), "starts_at"),
+            duration_minutes=parse_int(s.get("duration_minutes"), "duration_minutes"),
+            title=parse_text(s, "title"),
+        )
+        for s in raw_sessions
+    ]
+    deadline = data.get("deadline_at")
+    municipality = data.get("municipality_code")
+    if municipality is not None and not isinstance(municipality, str):
+        raise ApiError(422, "invalid_value", "Give the municipality code as text.",
+                       "municipality_code")
+    return services.OrderRequest(
+        title=parse_text(data, "title", required=True),
+        assignment_type=parse_text(data, "assignment_type", required=True),
+        expertise_areas=areas, language=parse_text(data, "language") or "fi",
+        experts_needed=parse_int(data.get("experts_needed", 1), "experts_needed"),
+        sessions=sessions, remote=remote, municipality_code=municipality,
+        description=parse_text(data, "description"), address=parse_text(data, "address"),
+        audience=parse_text(data, "audience"), accessibility=parse_text(data, "accessibility"),
+        billing_reference=parse_text(data, "billing_reference"),
+        deadline_at=None if deadline is None else parse_moment(deadline, "deadline_at"),
+        series_template=services.CO_DEVELOPMENT_TEMPLATE if len(sessions) > 1 else None,
+    )
+
+
+def estimate_json(order: Order) -> dict:
+    estimate = estimate_order(
+        order.assignment_type.code,
+        [SessionPlan(to_helsinki(s.starts_at).date(), s.duration_minutes)
+         for s in order.sessions],
+        order.experts_needed, remote=order.remote,
+        area_slugs=[a.slug for a in order.expertise_areas], language=order.language,
+        municipality_code=order.municipality_code,
+    )
+    return {"fee": money(estimate.fee), "travel": money(estimate.travel),
+            "per_diem": money(estimate.per_diem), "total": money(estimate.total),
+            "total_all": money(estimate.total_all), "basis": estimate.basis}
+
+
+@operation("/orders", "POST", summary="Create and submit an order (one-off or a series)",
+           roles=(ORGANISATION_MEMBER,), request_schema=ORDER_REQUEST,
+           response_schema=CREATED_ORDER, responses=(201, 400, 422), tags=("orders",))
+def create_order():
+    request_data = order_request_from_json(json_body())
+    order = services.create_order(current_api_user(), request_data)
+    answer = {**order_json(order), "estimate": estimate_json(order)}
+    db.session.commit()
+    return jsonify(answer), 201

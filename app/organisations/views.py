@@ -10,8 +10,8 @@ from app.accounts import services as account_services
 from app.accounts.access import role_required
 from app.accounts.forms import InviteColleagueForm
 from app.accounts.models import ORGANISATION_MEMBER
-from app.bookings.queries import booked_count, order_for_reader, orders_of_organisation
-from app.common.errors import DomainError, NotFound, translated
+from app.bookings.queries import booked_count, orders_of_organisation
+from app.common.errors import DomainError, translated
 from app.extensions import db
 from app.organisations import services
 from app.web.forms import attach_error
@@ -29,18 +29,6 @@ def dashboard():
         organisation=organisation,
         orders=orders,
         booked_count=booked_count,
-    )
-
-
-@bp.route("/orders/<int:order_id>")
-@role_required(ORGANISATION_MEMBER)
-def order_detail(order_id: int):
-    try:
-        order = order_for_reader(current_user, order_id)
-    except NotFound:
-        abort(404)
-    return render_template(
-        "organisations/order_detail.html", order=order, booked=booked_count(order)
     )
 
 

@@ -33,6 +33,15 @@ def euros(amount: Decimal | None) -> str:
     return f"€{text}" if current_language() == "en" else f"{text} €"
 
 
+def per_km_rate(amount: Decimal | None) -> str:
+    """A per-kilometre rate with all its decimals (0.535 stays 0.535), e.g. "0,55 €"."""
+    if amount is None:
+        return ""
+    places = max(2, -Decimal(amount).normalize().as_tuple().exponent)
+    text = format_decimal(Decimal(amount), format="0." + "0" * places)
+    return f"€{text}" if current_language() == "en" else f"{text} €"
+
+
 def localized_date(day: date | None) -> str:
     if day is None:
         return ""
@@ -47,6 +56,7 @@ def localized_name(obj) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["helsinki"] = helsinki_datetime
     app.jinja_env.filters["eur"] = euros
+    app.jinja_env.filters["rate"] = per_km_rate
     app.jinja_env.filters["day"] = localized_date
     app.jinja_env.filters["localized"] = localized_name
     app.jinja_env.globals["current_language"] = current_language

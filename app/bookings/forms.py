@@ -1,0 +1,100 @@
+"""The order form: one-off work or the three-session co-development series."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+REQUIRED = _l("This field is required.")
+
+LANGUAGE_LABELS = {
+    "fi": _l("Finnish"),
+    "sv": _l("Swedish"),
+    "en": _l("English"),
+    "se": _l("Sami"),
+    "ru": _l("Russian"),
+    "et": _l("Estonian"),
+    "ar": _l("Arabic"),
+    "so": _l("Somali"),
+    "fa": _l("Persian"),
+    "uk": _l("Ukrainian"),
+    "fit": _l("Meänkieli"),
+}
+
+
+class CheckboxList(SelectMultipleField):
+    """Several choices as a list of checkboxes (easier than a multi-select for everyone)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class OrderForm(FlaskForm):
+    kind = RadioField(
+        _l("What do you order?"),
+        choices=[("single", _l("One-off work (one date)")),
+                 ("co_development_3", _l("Co-development series of three sessions"))],
+        default="single", validators=[InputRequired(REQUIRED)],
+        description=_l("In the series the same experts come to all three sessions."),
+    )
+    assignment_type = SelectField(_l("Type of work"), validators=[DataRequired(REQUIRED)])
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)],
+                        description=_l("For example: Experience talk at the staff day."))
+    description = TextAreaField(
+        _l("What should the expert do?"), validators=[Optional(), Length(max=5000)],
+        description=_l("Tell what the work is about and what you hope for. Plain words are best."),
+    )
+    expertise_areas = CheckboxList(
+        _l("Expertise needed"), validators=[DataRequired(_l("Choose at least one."))],
+        description=_l("Choose one or more. Experts must have every area you choose."),
+    )
+    language = SelectField(_l("Language of the work"),
+                           choices=list(LANGUAGE_LABELS.items()), default="fi")
+    experts_needed = IntegerField(
+        _l("How many experts?"), default=1,
+        validators=[InputRequired(REQUIRED),
+                    NumberRange(min=1, max=50, message=_l("Give 1–50."))],
+    )
+    date = DateField(_l("Date"), validators=[InputRequired(REQUIRED)],
+                     description=_l("In a series: the date of the first session."))
+    start_time = TimeField(_l("Start time"), validators=[InputRequired(REQUIRED)],
+                           description=_l("For example 13:00."))
+    duration_minutes = IntegerField(
+        _l("Length in minutes"), default=45,
+        validators=[InputRequired(REQUIRED),
+                    NumberRange(min=1, max=1440, message=_l("Give 1–1440 minutes."))],
+        description=_l("A lecture is often 45 minutes, a meeting 2–3 hours."),
+    )
+    second_date = DateField(_l("Date of the second session"), validators=[Optional()],
+                            description=_l("Only for a series."))
+    third_date = DateField(_l("Date of the third session"), validators=[Optional()],
+                           description=_l("Only for a series."))
+    remote = BooleanField(_l("Remote work (video meeting)"))
+    municipality_code = SelectField(_l("Municipality of the place"), validators=[Optional()],
+                                    description=_l("Not needed for remote work."))
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
+    audience = StringField(_l("Who is the audience?"), validators=[Optional(), Length(max=300)],
+                           description=_l("For example: 40 social workers."))
+    accessibility = StringField(
+        _l("Accessibility of the place"), validators=[Optional(), Length(max=500)],
+        description=_l("For example: step-free entrance, induction loop, quiet room."),
+    )
+    billing_reference = StringField(_l("Billing reference (optional)"),
+                                    validators=[Optional(), Length(max=100)])
+    deadline_date = DateField(
+        _l("Experts must be found by (optional)"), validators=[Optional()],
+        description=_l("If no expert is found by this date, the order ends and you are told."),
+    )

@@ -1,0 +1,30 @@
+"""Form fields for Finnish and Swedish input: decimal commas and spaces are accepted."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DecimalField
+
+
+class LocalDecimalField(DecimalField):
+    """A decimal field that accepts "12,50" as well as "12.50" (and "1 234,50")."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip().replace("\u00a0", "").replace(" ", "")
+        if not text:
+            self.data = None
+            return
+        text = text.replace(",", ".")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            self.data = None
+            raise ValueError(_l("Give a number, for example 12,50.")) from None
+        if not number.is_finite():
+            self.data = None
+            raise ValueError(_l("Give a number, for example 12,50."))
+        self.data = number
