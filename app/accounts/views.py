@@ -148,7 +148,7 @@ def change_password():
             attach_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user)
+            login_user(current_user._get_current_object())  # the user, not the proxy
             flash(_("Your new password is saved."), "success")
             return redirect(dashboard_url(current_user))
     return render_template("accounts/change_password.html", form=form)
