@@ -1,7 +1,7 @@
 """Imports every domain's models so that the metadata and Alembic see them all."""
 
 from app.accounts.models import ApiToken, LoginAttempt, User
-from app.admin.models import Setting
+from app.admin.models import JobRun, Setting
 from app.audit.models import AuditEntry
 from app.bookings.models import (
     Assignment,
@@ -29,6 +29,7 @@ from app.reference.models import ExpertiseArea, Municipality, Postcode
 
 __all__ = [
     "ApiToken",
+    "JobRun",
     "Assignment",
     "AssignmentType",
     "AuditEntry",

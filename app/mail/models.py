@@ -29,6 +29,8 @@ class OutboxMessage(db.Model):
     ics: Mapped[str | None] = mapped_column(Text)
     #: Kind of mail, e.g. "password_reset", for tests and support.
     kind: Mapped[str] = mapped_column(String(64), index=True)
+    #: Set for mails that must go out once only (e.g. "reminder_48h:17"); unique.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
