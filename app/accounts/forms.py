@@ -14,6 +14,16 @@ from app.accounts.passwords import MIN_PASSWORD_LENGTH
 if "test" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
     email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("test")
 
+
+class TrimmedEmailField(EmailField):
+    """An e-mail field that ignores spaces typed or pasted around the address."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip()
+
+
 REQUIRED = _l("This field is required.")
 EMAIL = _l("Enter an e-mail address such as name@example.fi.")
 PASSWORD_HELP = _l("At least 10 characters. A long sentence you remember is a good password.")
@@ -44,12 +54,14 @@ def _password(label, help_text=PASSWORD_HELP):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Email(EMAIL)])
+    email = TrimmedEmailField(
+        _l("E-mail address"), validators=[DataRequired(REQUIRED), Email(EMAIL)]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
+    email = TrimmedEmailField(
         _l("E-mail address"),
         validators=[DataRequired(REQUIRED), Email(EMAIL)],
         description=_l("We send a link for choosing a new password to this address."),
@@ -95,7 +107,7 @@ class OrganisationSignupForm(FlaskForm):
         choices=list(ORGANISATION_KIND_LABELS.items()),
         validators=[DataRequired(REQUIRED)],
     )
-    billing_email = EmailField(
+    billing_email = TrimmedEmailField(
         _l("E-mail address for invoices"),
         validators=[DataRequired(REQUIRED), Email(EMAIL)],
     )
@@ -109,7 +121,7 @@ class OrganisationSignupForm(FlaskForm):
         validators=[Optional(), Length(max=64)],
     )
     full_name = StringField(_l("Your name"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    email = EmailField(
+    email = TrimmedEmailField(
         _l("Your e-mail address"),
         validators=[DataRequired(REQUIRED), Email(EMAIL)],
         description=_l("You sign in with this address."),
@@ -124,7 +136,7 @@ class ExpertApplicationForm(FlaskForm):
         validators=[DataRequired(REQUIRED), Length(max=200)],
         description=_l("Organisations see your full name only when you work for them."),
     )
-    email = EmailField(
+    email = TrimmedEmailField(
         _l("E-mail address"),
         validators=[DataRequired(REQUIRED), Email(EMAIL)],
         description=_l("You sign in with this address."),
@@ -156,7 +168,7 @@ class InviteColleagueForm(FlaskForm):
     full_name = StringField(
         _l("Colleague's name"), validators=[DataRequired(REQUIRED), Length(max=200)]
     )
-    email = EmailField(
+    email = TrimmedEmailField(
         _l("Colleague's e-mail address"),
         validators=[DataRequired(REQUIRED), Email(EMAIL)],
         description=_l("We send a link for choosing a password to this address."),

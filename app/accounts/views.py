@@ -184,7 +184,7 @@ def register_organisation():
                 "success",
             )
             return redirect(dashboard_url(user))
-    return render_template("accounts/register_organisation.html", form=form)
+    return render_template("accounts/register_organisation.html", form=form), _form_status(form)
 
 
 @bp.route("/register/expert", methods=["GET", "POST"])
@@ -219,7 +219,12 @@ def register_expert():
                 "success",
             )
             return redirect(dashboard_url(user))
-    return render_template("accounts/register_expert.html", form=form)
+    return render_template("accounts/register_expert.html", form=form), _form_status(form)
+
+
+def _form_status(form) -> int:
+    """422 when a sent form is shown again with errors, else 200."""
+    return 422 if request.method == "POST" and form.errors else 200
 
 
 def _current_language() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
-_FORMAT = re.compile(r"^(\d{6,7})-(\d)$")
+_FORMAT = re.compile(r"^(\d{6,7})-(\d)$", re.ASCII)  # ASCII digits only
 
 
 def normalize_business_id(value: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,7 +37,9 @@ def dashboard():
 def members():
     organisation = services.organisation_of(current_user)
     form = InviteColleagueForm()
-    if current_user.is_organisation_admin and form.validate_on_submit():
+    if request.method == "POST" and not current_user.is_organisation_admin:
+        abort(403)
+    if form.validate_on_submit():
         try:
             account_services.invite_colleague(current_user, form.full_name.data, form.email.data)
         except DomainError as error:

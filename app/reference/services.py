@@ -58,12 +58,19 @@ def load_reference_data() -> dict[str, int]:
 
 
 def _load_expertise_areas() -> int:
-    existing = {area.slug: area for area in db.session.scalars(select(ExpertiseArea))}
+    existing = set(db.session.scalars(select(ExpertiseArea.slug)))
     rows = _rows("expertise-areas.csv")
     for row in rows:
-        area = existing.get(row["slug"]) or ExpertiseArea(slug=row["slug"])
-        area.name_fi, area.name_sv, area.name_en = row["name_fi"], row["name_sv"], row["name_en"]
-        db.session.add(area)
+        if row["slug"] in existing:
+            continue  # an administrator may have renamed it; never overwrite
+        db.session.add(
+            ExpertiseArea(
+                slug=row["slug"],
+                name_fi=row["name_fi"],
+                name_sv=row["name_sv"],
+                name_en=row["name_en"],
+            )
+        )
     return len(rows)
 
 

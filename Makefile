@@ -1,0 +1,59 @@
+# Kokemuspankki: `make run` serves the app locally, `make test` runs the whole
+# test suite on SQLite and on a throwaway PostgreSQL server.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON3 ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x -k login"`.
+PYTEST_ARGS ?=
+export PYTEST_ARGS
+
+.PHONY: run test test-sqlite test-postgres lint translations system-deps
+
+# The virtualenv and the pinned packages; the stamp files are newer than the
+# requirements they installed, so pip runs again only when those change.
+$(PY):
+	PYTHON3=$(PYTHON3) tests/support/system-deps.sh venv
+	rm -rf $(VENV)
+	$(PYTHON3) -m venv $(VENV)
+
+$(VENV)/.installed-runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-runtime
+
+## run: set up the database (DATABASE_URL, default SQLite in instance/) and serve on PORT (5000)
+run: $(VENV)/.installed-runtime translations
+	$(FLASK) db upgrade
+	$(FLASK) load-reference
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+
+# Compile the message catalogs, if there are any yet.
+translations: $(VENV)/.installed-runtime
+	@if compgen -G "app/translations/*/LC_MESSAGES/*.po" >/dev/null; then \
+		$(VENV)/bin/pybabel compile -d app/translations; \
+	fi
+
+# PostgreSQL and Chromium from Debian packages (installed only when root).
+system-deps:
+	tests/support/system-deps.sh tests
+
+## test: the whole suite on SQLite, then on a throwaway PostgreSQL
+test: $(VENV)/.installed-dev system-deps translations
+	PYTHON=$(PY) tests/support/run-suite.sh all
+
+test-sqlite: $(VENV)/.installed-dev system-deps translations
+	PYTHON=$(PY) tests/support/run-suite.sh sqlite
+
+test-postgres: $(VENV)/.installed-dev system-deps translations
+	PYTHON=$(PY) tests/support/run-suite.sh postgres
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check app tests

@@ -1,0 +1,1 @@
+"""Tests of sign-up, sign-in, passwords and the account commands."""

@@ -1,0 +1,1 @@
+"""Tests of the web layer: access control, CSRF, templates; shared page helpers."""
