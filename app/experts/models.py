@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.checks import one_of
@@ -90,6 +90,8 @@ class ExpertArea(db.Model):
     """An expertise area of an expert, and whether organisations may see it before booking."""
 
     __tablename__ = "expert_areas"
+    #: Matching starts from the experts of one area.
+    __table_args__ = (Index("ix_expert_areas_area_id_expert_id", "area_id", "expert_id"),)
 
     expert_id: Mapped[int] = mapped_column(
         ForeignKey("expert_profiles.id", ondelete="CASCADE"), primary_key=True
