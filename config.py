@@ -89,6 +89,7 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+    STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 2)
 
     # E-mail (optional: without a server mails wait in the outbox).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -130,6 +131,10 @@ class TestConfig(Config):
     PASSWORD_HASH_MEMORY_KIB = 1024
     SCHEDULER_ENABLED = False
     MAIL_SERVER = ""
+    STRIPE_SECRET_KEY = ""
+    STRIPE_WEBHOOK_SECRET = ""
+    STRIPE_API_BASE = ""
+    STRIPE_MAX_NETWORK_RETRIES = 0
 
 
 def config_for_environment() -> type[Config]:

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.checks import one_of
-from app.common.timeutil import utcnow
+from app.common.timeutil import to_helsinki, utcnow
 from app.common.types import Money, UTCDateTime
 from app.extensions import db
 
@@ -41,7 +41,20 @@ class Invoice(db.Model):
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice")
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.id"
+    )
+    organisation: Mapped[Organisation] = relationship()  # noqa: F821
+
+    @property
+    def number(self) -> str:
+        """The invoice number shown to people (also in Stripe's description and metadata)."""
+        return f"KP-{self.id:06d}"
+
+    @property
+    def invoice_date(self) -> date:
+        """The date of the invoice in Helsinki: when it was finalized (or made)."""
+        return to_helsinki(self.finalized_at or self.created_at).date()
 
 
 class InvoiceLine(db.Model):
@@ -65,6 +78,7 @@ class InvoiceLine(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     invoice: Mapped[Invoice | None] = relationship(back_populates="lines")
+    assignment: Mapped[Assignment] = relationship()  # noqa: F821
 
 
 class StripeEvent(db.Model):

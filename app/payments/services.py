@@ -1,0 +1,519 @@
+"""Invoicing organisations: lines from confirmed work, invoicing runs, Stripe events.
+
+The flow:
+
+1. Confirmed work and late cancellations add `InvoiceLine` rows
+   (`add_invoice_lines_for_assignment`, `add_late_cancellation_line`).
+2. The scheduled invoicing run (`run_invoicing`) gathers the lines that are not
+   on an invoice yet into invoices — one per order, or one per organisation per
+   ended calendar month (the ``invoice_grouping`` setting) — and commits them.
+3. With Stripe keys it then issues each new invoice in Stripe (customer,
+   invoice, one item per line, finalize, send); without keys the invoice is
+   marked for manual handling and finance records the payment by hand
+   (`mark_invoice_paid`).
+4. Stripe's webhook events (`handle_stripe_event`) move invoices forward along
+   the transition table in `app.payments.states`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import stripe
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import ADMIN, FINANCE
+from app.admin.services import get_choice_setting, get_setting
+from app.audit.services import record_audit
+from app.bookings.models import Assignment, Order
+from app.common.errors import Conflict, NotFound, PermissionDenied
+from app.common.timeutil import to_helsinki, utcnow
+from app.extensions import db
+from app.payments import stripe_gateway
+from app.payments.models import Invoice, InvoiceLine, StripeEvent
+from app.payments.states import EVENT_ACTIONS, INVOICE, STATUS_ACTIONS
+
+log = logging.getLogger(__name__)
+
+#: Invoice texts stored and sent to Stripe are in Finnish, the bank's language.
+INVOICE_LANGUAGE = "fi"
+
+LINE_KINDS = {
+    "fee": _l("Expert fee"),
+    "travel": _l("Travel costs"),
+    "per_diem": _l("Daily allowance"),
+    "late_cancellation": _l("Fee for a late cancellation"),
+}
+
+#: Assignments in these states may still change what the order costs.
+OPEN_ASSIGNMENT_STATUSES = ("booked", "reported", "disputed")
+#: Orders in these states get no new bookings.
+FINISHED_ORDER_STATUSES = ("completed", "closed", "cancelled", "unfilled")
+
+
+# Invoice lines -------------------------------------------------------------
+
+
+def add_invoice_lines_for_assignment(
+    assignment: Assignment, fee: Decimal, travel: Decimal, per_diem: Decimal, now: datetime
+) -> list[InvoiceLine]:
+    """Charge the organisation for confirmed work: one line per non-zero amount.
+
+    Called by the completion flow when the assignment is confirmed. Each line
+    is described with the order's title, the work date (Helsinki) and the
+    order's billing reference. Calling it again for the same assignment adds
+    nothing twice.
+    """
+    return _add_lines(assignment, {"fee": fee, "travel": travel, "per_diem": per_diem}, now)
+
+
+def add_late_cancellation_line(
+    assignment: Assignment, fee: Decimal, now: datetime
+) -> InvoiceLine | None:
+    """Charge the expert's fee of an assignment the organisation cancelled too late."""
+    lines = _add_lines(assignment, {"late_cancellation": fee}, now)
+    return lines[0] if lines else None
+
+
+def _add_lines(assignment: Assignment, amounts: dict[str, Decimal], now: datetime):
+    existing = set(
+        db.session.scalars(
+            select(InvoiceLine.kind).where(InvoiceLine.assignment_id == assignment.id)
+        )
+    )
+    added = []
+    for kind, amount in amounts.items():
+        if not isinstance(amount, Decimal):
+            raise TypeError(f"{kind}: amounts must be Decimal, not {type(amount).__name__}")
+        if amount < 0:
+            raise ValueError(f"{kind}: a negative amount {amount}")
+        if amount == 0 or kind in existing:
+            continue
+        line = InvoiceLine(
+            organisation_id=assignment.order.organisation_id,
+            assignment_id=assignment.id,
+            kind=kind,
+            description=line_description(kind, assignment),
+            amount=amount,
+            created_at=now,
+        )
+        db.session.add(line)
+        added.append(line)
+    db.session.flush()
+    return added
+
+
+def line_description(kind: str, assignment: Assignment) -> str:
+    """E.g. "Asiantuntijan palkkio: Mielenterveysluento, 12.3.2025, viite KP-123"."""
+    order = assignment.order
+    title = order.title
+    if assignment.session is not None and assignment.session.title:
+        title = f"{title} – {assignment.session.title}"
+    day = to_helsinki(assignment.starts_at).date()
+    with force_locale(INVOICE_LANGUAGE):
+        text = gettext(
+            "%(kind)s: %(title)s, %(date)s",
+            kind=str(LINE_KINDS[kind]),
+            title=title,
+            date=f"{day.day}.{day.month}.{day.year}",
+        )
+        if order.billing_reference:
+            text += ", " + gettext("reference %(reference)s", reference=order.billing_reference)
+    return text[:500]
+
+
+# The invoicing run ---------------------------------------------------------
+
+
+def run_invoicing(now: datetime) -> dict[str, int]:
+    """The scheduled job: put waiting lines on invoices and issue them.
+
+    Idempotent, and safe against a crash at any point:
+
+    * Lines are claimed by the invoice in the same transaction that creates
+      it (``invoice_id`` is set only where it is still empty), and that
+      transaction is committed before Stripe is called. A second run finds no
+      free lines and makes nothing twice.
+    * Issuing in Stripe is a series of steps (customer, invoice, one item per
+      line, finalize, send); the id that each step returns is committed at
+      once, and a step already recorded is not repeated. Every Stripe call
+      carries an idempotency key derived from our own row (its kind, id and
+      creation time, e.g. ``kp-line-42-1742203200000000``), so if the process
+      dies after Stripe answered but before our commit, the next run repeats
+      the call with the same key and Stripe returns the object it already
+      made instead of charging twice. An invoice counts as issued only when
+      ``finalized_at`` is set, after finalize and send.
+
+    This is why the run commits by itself (after the new invoices, and after
+    each Stripe step) instead of leaving one commit to the job runner.
+    Returns counts: created, issued, manual, failed.
+    """
+    created = create_due_invoices(now)
+    db.session.commit()
+    counts = {"created": len(created), "issued": 0, "manual": 0, "failed": 0}
+    waiting = db.session.scalars(
+        select(Invoice.id)
+        .where(Invoice.manual.is_(False), Invoice.finalized_at.is_(None))
+        .order_by(Invoice.id)
+    ).all()
+    for invoice_id in waiting:
+        if not stripe_gateway.is_configured():
+            if make_manual(invoice_id, now):
+                counts["manual"] += 1
+            db.session.commit()
+            continue
+        try:
+            issue_invoice(invoice_id, now)
+            db.session.commit()
+            counts["issued"] += 1
+        except stripe.StripeError:
+            db.session.rollback()
+            log.exception("issuing invoice %s in Stripe failed; the next run retries", invoice_id)
+            counts["failed"] += 1
+    return counts
+
+
+def create_due_invoices(now: datetime) -> list[Invoice]:
+    """Gather the lines that are due into new draft invoices (flushes; the caller commits).
+
+    Per order: when none of the order's assignments can change any more (none
+    booked, reported or disputed) and the order is finished or its sessions
+    have all started. Monthly: per organisation and Helsinki calendar month
+    of the line, for months that have ended.
+    """
+    lines = db.session.scalars(
+        select(InvoiceLine)
+        .where(InvoiceLine.invoice_id.is_(None))
+        .options(selectinload(InvoiceLine.assignment))
+        .order_by(InvoiceLine.id)
+    ).all()
+    if get_choice_setting("invoice_grouping") == "monthly":
+        groups = _monthly_groups(lines, now)
+    else:
+        groups = _order_groups(lines, now)
+    today = to_helsinki(now).date()
+    due = today + timedelta(days=get_setting("payment_term_days"))
+    created = []
+    for (organisation_id, order_id, period), group in groups.items():
+        invoice = Invoice(
+            organisation_id=organisation_id,
+            order_id=order_id,
+            period=period,
+            status="draft",
+            manual=False,
+            total=sum((line.amount for line in group), Decimal("0.00")),
+            due_date=due,
+            created_at=now,
+        )
+        db.session.add(invoice)
+        db.session.flush()
+        ids = [line.id for line in group]
+        claimed = db.session.execute(
+            update(InvoiceLine)
+            .where(InvoiceLine.id.in_(ids), InvoiceLine.invoice_id.is_(None))
+            .values(invoice_id=invoice.id)
+        ).rowcount
+        if claimed != len(ids):
+            raise Conflict("Another invoicing run took these lines.", code="lines_taken")
+        record_audit(None, "invoice_created", "invoice", invoice.id, total=invoice.total,
+                     lines=len(ids), order=order_id, period=period)
+        created.append(invoice)
+    db.session.flush()
+    return created
+
+
+def _order_groups(lines, now):
+    by_order = defaultdict(list)
+    for line in lines:
+        by_order[(line.organisation_id, line.assignment.order_id, None)].append(line)
+    if not by_order:
+        return {}
+    orders = db.session.scalars(
+        select(Order)
+        .where(Order.id.in_({order_id for _, order_id, _ in by_order}))
+        .options(selectinload(Order.assignments), selectinload(Order.sessions))
+    ).all()
+    ready = {order.id for order in orders if _order_ready(order, now)}
+    return {key: group for key, group in by_order.items() if key[1] in ready}
+
+
+def _order_ready(order: Order, now: datetime) -> bool:
+    if any(a.status in OPEN_ASSIGNMENT_STATUSES for a in order.assignments):
+        return False
+    return order.status in FINISHED_ORDER_STATUSES or all(
+        session.starts_at <= now for session in order.sessions
+    )
+
+
+def _monthly_groups(lines, now):
+    current = _month(now)
+    groups = defaultdict(list)
+    for line in lines:
+        period = _month(line.created_at)
+        if period < current:
+            groups[(line.organisation_id, None, period)].append(line)
+    return dict(groups)
+
+
+def _month(moment: datetime) -> str:
+    return to_helsinki(moment).strftime("%Y-%m")
+
+
+def make_manual(invoice_id: int, now: datetime) -> bool:
+    """Without Stripe: the draft becomes an open invoice that finance handles by hand."""
+    invoice = _locked(invoice_id)
+    if invoice.stripe_invoice_id is not None or invoice.status != "draft":
+        log.warning("invoice %s was started in Stripe but Stripe is not configured", invoice_id)
+        return False
+    invoice.manual = True
+    INVOICE.apply(invoice, "finalize")
+    invoice.finalized_at = now
+    record_audit(None, "invoice_issued", "invoice", invoice.id, manual=True,
+                 due_date=invoice.due_date)
+    db.session.flush()
+    return True
+
+
+def issue_invoice(invoice_id: int, now: datetime) -> Invoice:
+    """Issue one invoice in Stripe, step by step, committing what each step made.
+
+    See `run_invoicing` for why every step may be repeated safely.
+    """
+    invoice = db.session.get(Invoice, invoice_id)
+    organisation = invoice.organisation
+    customer = stripe_gateway.ensure_customer(
+        organisation, idempotency_key=_idempotency_key("customer", organisation)
+    )
+    db.session.commit()
+    metadata = {
+        "kokemuspankki_invoice_id": str(invoice.id),
+        "invoice_number": invoice.number,
+        "organisation_id": str(organisation.id),
+    }
+    if invoice.stripe_invoice_id is None:
+        invoice.stripe_invoice_id = stripe_gateway.create_invoice(
+            customer,
+            _days_until_due(invoice, now),
+            metadata,
+            invoice_description(invoice),
+            idempotency_key=_idempotency_key("invoice", invoice),
+        )
+        db.session.commit()
+    for line in invoice.lines:
+        if line.stripe_invoice_item_id is None:
+            line.stripe_invoice_item_id = stripe_gateway.add_invoice_item(
+                customer,
+                line.amount,
+                line.description,
+                {**metadata, "invoice_line_id": str(line.id), "kind": line.kind,
+                 "assignment_id": str(line.assignment_id)},
+                invoice=invoice.stripe_invoice_id,
+                idempotency_key=_idempotency_key("line", line),
+            )
+            db.session.commit()
+    status, url = stripe_gateway.finalize_invoice(
+        invoice.stripe_invoice_id, idempotency_key=_idempotency_key("finalize", invoice)
+    )
+    if status == "open":
+        stripe_gateway.send_invoice(
+            invoice.stripe_invoice_id, idempotency_key=_idempotency_key("send", invoice)
+        )
+    invoice = _locked(invoice_id)
+    _follow_stripe_status(invoice, status, reason="issued")
+    invoice.hosted_invoice_url = url or invoice.hosted_invoice_url
+    invoice.finalized_at = now
+    record_audit(None, "invoice_issued", "invoice", invoice.id, manual=False,
+                 stripe_invoice=invoice.stripe_invoice_id, status=invoice.status)
+    db.session.flush()
+    return invoice
+
+
+def invoice_description(invoice: Invoice) -> str:
+    """The invoice's memo in Stripe: our number and what it is for."""
+    with force_locale(INVOICE_LANGUAGE):
+        if invoice.order_id is not None:
+            order = db.session.get(Order, invoice.order_id)
+            text = gettext("Kokemuspankki invoice %(number)s: %(title)s",
+                           number=invoice.number, title=order.title)
+            if order.billing_reference:
+                text += ", " + gettext("reference %(reference)s",
+                                       reference=order.billing_reference)
+            return text
+        year, month = invoice.period.split("-")
+        return gettext("Kokemuspankki invoice %(number)s: work in %(month)s",
+                       number=invoice.number, month=f"{int(month)}/{year}")
+
+
+def _days_until_due(invoice: Invoice, now: datetime) -> int:
+    return max(1, (invoice.due_date - to_helsinki(now).date()).days)
+
+
+def _idempotency_key(kind: str, row) -> str:
+    """A Stripe idempotency key from our row: kind, id and creation time in microseconds.
+
+    The creation time keeps keys distinct when a database is rebuilt and ids
+    start again from 1 (Stripe remembers keys for at least 24 hours).
+    """
+    stamp = int(row.created_at.timestamp() * 1_000_000)
+    return f"kp-{kind}-{row.id}-{stamp}"
+
+
+def _locked(invoice_id: int) -> Invoice | None:
+    """The invoice freshly read and row-locked (PostgreSQL) before a status change."""
+    return db.session.get(Invoice, invoice_id, with_for_update=True, populate_existing=True)
+
+
+def _follow_stripe_status(invoice: Invoice, stripe_status: str, *, reason: str) -> None:
+    """Move the invoice towards the status Stripe reports, if the table allows that move."""
+    action = STATUS_ACTIONS.get(stripe_status)
+    if action is not None and INVOICE.can(invoice.status, action):
+        old = invoice.status
+        INVOICE.apply(invoice, action)
+        record_audit(None, "invoice_status_changed", "invoice", invoice.id,
+                     old=old, new=invoice.status, reason=reason)
+
+
+# Stripe events -------------------------------------------------------------
+
+
+def handle_stripe_event(event, now: datetime | None = None) -> str:
+    """Apply one verified Stripe event; returns "processed", "duplicate" or "ignored".
+
+    The event id is stored first (its primary key makes a second delivery,
+    even a concurrent one, a no-op: the session is then rolled back, so call
+    this as the first change of the unit of work). Invoice events move the local invoice
+    only along the transition table, so late or out-of-order events never
+    move it backwards (``invoice.paid`` before ``invoice.finalized`` ends paid).
+    Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    event_id, event_type = data["id"], data["type"]
+    if db.session.get(StripeEvent, event_id) is not None:
+        return "duplicate"
+    db.session.add(StripeEvent(id=event_id, type=event_type, received_at=now))
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same event, delivered at the same moment, was stored first
+        db.session.rollback()
+        return "duplicate"
+    action = EVENT_ACTIONS.get(event_type)
+    stripe_invoice = (data.get("data") or {}).get("object") or {}
+    if action is None or stripe_invoice.get("object") != "invoice":
+        return "ignored"
+    invoice = _invoice_of_event(stripe_invoice)
+    if invoice is None:
+        return "ignored"
+    invoice = _locked(invoice.id)
+    old = invoice.status
+    if INVOICE.can(old, action):
+        INVOICE.apply(invoice, action)
+        if invoice.status == "paid" and old != "paid":
+            invoice.paid_at = _paid_at(stripe_invoice) or now
+    if stripe_invoice.get("hosted_invoice_url") and not invoice.hosted_invoice_url:
+        invoice.hosted_invoice_url = stripe_invoice["hosted_invoice_url"]
+    if invoice.status != old:
+        record_audit(None, "invoice_status_changed", "invoice", invoice.id, old=old,
+                     new=invoice.status, reason=event_type, stripe_event=event_id)
+    elif action == "payment_failed":
+        record_audit(None, "invoice_payment_failed", "invoice", invoice.id,
+                     stripe_event=event_id)
+    db.session.flush()
+    return "processed"
+
+
+def _invoice_of_event(stripe_invoice: dict) -> Invoice | None:
+    """Our invoice for Stripe's, by Stripe id or else by the id in its metadata."""
+    stripe_id = stripe_invoice.get("id")
+    invoice = db.session.scalar(select(Invoice).where(Invoice.stripe_invoice_id == stripe_id))
+    if invoice is not None:
+        return invoice
+    ours = (stripe_invoice.get("metadata") or {}).get("kokemuspankki_invoice_id")
+    if ours and str(ours).isdigit():
+        invoice = db.session.get(Invoice, int(ours))
+        if invoice is not None and invoice.stripe_invoice_id is None and not invoice.manual:
+            invoice.stripe_invoice_id = stripe_id  # the run died before it stored the id
+            return invoice
+    return None
+
+
+def _paid_at(stripe_invoice: dict) -> datetime | None:
+    stamp = (stripe_invoice.get("status_transitions") or {}).get("paid_at")
+    if not stamp:
+        return None
+    return datetime.fromtimestamp(int(stamp), tz=UTC)
+
+
+# Finance -------------------------------------------------------------------
+
+
+def mark_invoice_paid(actor, invoice_id: int, now: datetime | None = None) -> Invoice:
+    """Finance records a payment received outside Stripe's payment page.
+
+    A manual invoice is simply marked paid. An invoice issued in Stripe is
+    first marked "paid out of band" in Stripe, so that Stripe stops asking
+    for the money; its ``invoice.paid`` event then finds the invoice already
+    paid and changes nothing. Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    if actor.role not in (FINANCE, ADMIN):
+        raise PermissionDenied("Only finance can record payments.")
+    invoice = _locked(invoice_id)
+    if invoice is None:
+        raise NotFound("The invoice was not found.", code="invoice_not_found")
+    if invoice.status not in ("open", "uncollectible"):
+        raise Conflict("This invoice is not waiting for payment.", code="not_payable")
+    if not invoice.manual:
+        try:
+            stripe_gateway.mark_paid_out_of_band(
+                invoice.stripe_invoice_id, idempotency_key=_idempotency_key("pay", invoice)
+            )
+        except (stripe.StripeError, stripe_gateway.StripeNotConfigured) as error:
+            log.warning("Stripe refused to mark invoice %s paid: %s", invoice.id, error)
+            raise Conflict("Stripe did not accept the payment. Try again later.",
+                           code="stripe_error") from error
+    old = invoice.status
+    INVOICE.apply(invoice, "pay")
+    invoice.paid_at = now
+    record_audit(actor, "invoice_marked_paid", "invoice", invoice.id, old=old,
+                 manual=invoice.manual, total=invoice.total)
+    db.session.flush()
+    return invoice
+
+
+# Reading -------------------------------------------------------------------
+
+
+def invoices_of_organisation(organisation_id: int) -> list[Invoice]:
+    """The organisation's invoices, newest first (drafts not yet issued are left out)."""
+    return list(
+        db.session.scalars(
+            select(Invoice)
+            .where(Invoice.organisation_id == organisation_id, Invoice.status != "draft")
+            .order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        )
+    )
+
+
+def invoice_of_organisation(organisation_id: int, invoice_id: int) -> Invoice:
+    """One of the organisation's own invoices; another's is "not found", never "forbidden"."""
+    invoice = db.session.get(Invoice, invoice_id)
+    if invoice is None or invoice.organisation_id != organisation_id or invoice.status == "draft":
+        raise NotFound("The invoice was not found.", code="invoice_not_found")
+    return invoice
+
+
+def all_invoices(status: str | None = None) -> list[Invoice]:
+    """Every invoice for finance, newest first, optionally of one status."""
+    query = select(Invoice).options(selectinload(Invoice.organisation))
+    if status:
+        query = query.where(Invoice.status == status)
+    return list(db.session.scalars(query.order_by(Invoice.created_at.desc(), Invoice.id.desc())))
+

@@ -1,0 +1,1 @@
+"""Tests of invoicing organisations, Stripe and its webhooks (against localstripe)."""
