@@ -7,18 +7,21 @@ class DomainError(Exception):
     """Base of every expected failure; ``code`` is the API's snake_case error code.
 
     ``message`` is an English msgid: the catalogue extraction treats the error
-    classes as gettext keywords, and `translated` gives it in the current language.
+    classes as gettext keywords, and `translated` gives it in the current language,
+    with its ``%(name)s`` placeholders filled from ``values``.
     """
 
     status = 422
     code = "invalid_value"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
+                 values: dict | None = None):
+        super().__init__(message % values if values else message)
         self.message = message
         if code:
             self.code = code
         self.field = field
+        self.values = values or {}
 
 
 class InvalidInput(DomainError):
@@ -45,4 +48,4 @@ def translated(error: DomainError) -> str:
     """The error's message in the language of the current request."""
     from flask_babel import gettext
 
-    return gettext(error.message)
+    return gettext(error.message, **(getattr(error, "values", None) or {}))

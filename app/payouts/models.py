@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.checks import one_of
@@ -56,6 +56,8 @@ class PayoutItem(db.Model):
         CheckConstraint(
             "(status IN ('in_batch', 'paid')) = (batch_id IS NOT NULL)", name="batch_iff_batched"
         ),
+        #: Covers matching's counts of recent paid work and sums of earnings per expert.
+        Index("ix_payout_items_expert_id_work_date", "expert_id", "work_date", "status", "fee"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

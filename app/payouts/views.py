@@ -1,14 +1,76 @@
-"""The finance pages."""
+"""The finance pages (approval queue, batches, two-factor set-up) and the expert's money pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import date
+from decimal import Decimal
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app.accounts.access import role_required
-from app.accounts.models import ADMIN, FINANCE
-from app.payouts.queries import batches, payout_items, status_totals
+from app.accounts.models import ADMIN, EXPERT, FINANCE
+from app.common.errors import DomainError, translated
+from app.common.timeutil import to_helsinki, utcnow
+from app.experts.iban import mask_iban
+from app.extensions import db
+from app.payouts import queries, services, totp
+from app.payouts.forms import (
+    ApproveForm,
+    BatchForm,
+    EditForm,
+    PaidForm,
+    RejectForm,
+    TwoFactorForm,
+)
+from app.payouts.statement import statement_csv
+from app.payouts.states import PAYOUT_ITEM_STATUSES
+from app.web.forms import attach_error
 
 bp = Blueprint("payouts", __name__, url_prefix="/finance")
+money_bp = Blueprint("money", __name__, url_prefix="/expert/money")
+
+#: The session key of a two-factor secret shown but not yet confirmed.
+PENDING_SECRET = "pending_totp_secret"
+
+
+@bp.app_template_filter("percent")
+def percent(value: Decimal | None) -> str:
+    """A percentage in the page's language: "60 %", "12,5 %"."""
+    if value is None:
+        return ""
+    return format_decimal(Decimal(value), format="#,##0.##") + "\u00a0%"
+
+
+#: Plain-language names of the batch states.
+BATCH_STATUS = {
+    "exported": _l("Bank file made, not paid yet"),
+    "paid": _l("Paid"),
+}
+
+
+@bp.app_template_filter("batch_status")
+def batch_status(code: str) -> str:
+    return str(BATCH_STATUS.get(code, code))
+
+
+@bp.app_template_filter("month_name")
+def month_name(month: int, year: int = 2000) -> str:
+    """The month's name in the page's language, e.g. "maaliskuu"."""
+    return format_date(date(year, month, 1), "LLLL")
 
 
 @bp.route("/")
@@ -16,7 +78,304 @@ bp = Blueprint("payouts", __name__, url_prefix="/finance")
 def dashboard():
     return render_template(
         "payouts/dashboard.html",
-        pending=payout_items("pending_approval"),
-        totals=status_totals(),
-        batches=batches(),
+        pending=queries.payout_items("pending_approval"),
+        totals=queries.status_totals(),
+        batches=queries.batches(),
     )
+
+
+def _failed(error: DomainError, form=None) -> None:
+    """Roll back; unknown objects are a 404 page, other errors a message on the page."""
+    db.session.rollback()
+    if error.status == 404:
+        abort(404)
+    if form is not None:
+        attach_error(form, error)
+    else:
+        flash(translated(error), "error")
+
+
+# --- the approval queue ---------------------------------------------------------------------
+
+
+def _queue_page(status: str | None, form: ApproveForm | None = None, code: int = 200):
+    items = queries.payout_items(status)
+    pending = [i for i in items if i.status == "pending_approval"]
+    blocked = {item_id: _(services.FOUR_EYES[reason][0]) for item_id, reason in
+               services.four_eyes_conflicts(current_user, pending).items()}
+    return render_template(
+        "payouts/queue.html", items=items, status=status or "all",
+        statuses=PAYOUT_ITEM_STATUSES, blocked=blocked,
+        approvable=[i for i in pending if i.id not in blocked],
+        form=form or ApproveForm(formdata=None),
+    ), code
+
+
+@bp.route("/payouts")
+@role_required(FINANCE, ADMIN)
+def queue():
+    status = request.args.get("status", "pending_approval")
+    if status == "all":
+        status = None
+    elif status not in PAYOUT_ITEM_STATUSES:
+        abort(404)
+    return _queue_page(status)
+
+
+@bp.route("/payouts/approve", methods=["POST"])
+@role_required(FINANCE, ADMIN)
+def approve():
+    form = ApproveForm()
+    #: Set when approving one item from its own page: errors are shown there.
+    back = request.form.get("back", type=int)
+    if form.validate_on_submit():
+        try:
+            items = services.approve_payout_items(
+                current_user, request.form.getlist("item_ids"), form.totp.data, utcnow())
+        except DomainError as error:
+            _failed(error, form if error.field == "totp" and not back else None)
+        else:
+            db.session.commit()
+            flash(ngettext("Approved %(num)s payout. It can now go into a payment batch.",
+                           "Approved %(num)s payouts. They can now go into a payment batch.",
+                           len(items)), "success")
+            return redirect(url_for("payouts.queue"))
+    elif back:
+        flash(_("Type the two-factor code."), "error")
+    if back:
+        return redirect(url_for("payouts.item", item_id=back))
+    return _queue_page("pending_approval", form, 422)
+
+
+def _item_page(item_id: int, reject_form=None, edit_form=None, approve_form=None,
+               code: int = 200):
+    try:
+        item = queries.payout_item(item_id)
+    except DomainError:
+        abort(404)
+    blocked = services.four_eyes_conflicts(current_user, [item]).get(item.id)
+    if edit_form is None:
+        edit_form = EditForm(formdata=None, travel=item.travel, per_diem=item.per_diem)
+    return render_template(
+        "payouts/item.html", item=item, explanation=queries.explain_item(item),
+        blocked=_(services.FOUR_EYES[blocked][0]) if blocked else None,
+        reject_form=reject_form or RejectForm(prefix="reject", formdata=None),
+        edit_form=edit_form, approve_form=approve_form or ApproveForm(formdata=None),
+        iban=mask_iban(item.expert.iban),
+    ), code
+
+
+@bp.route("/payouts/<int:item_id>")
+@role_required(FINANCE, ADMIN)
+def item(item_id: int):
+    return _item_page(item_id)
+
+
+@bp.route("/payouts/<int:item_id>/reject", methods=["POST"])
+@role_required(FINANCE, ADMIN)
+def reject(item_id: int):
+    form = RejectForm(prefix="reject")
+    if form.validate_on_submit():
+        try:
+            services.reject_payout_item(current_user, item_id, form.reason.data,
+                                        form.totp.data, utcnow())
+        except DomainError as error:
+            _failed(error, form)
+        else:
+            db.session.commit()
+            flash(_("The payout was rejected. The expert was told the reason by e-mail."),
+                  "success")
+            return redirect(url_for("payouts.queue"))
+    return _item_page(item_id, reject_form=form, code=422)
+
+
+@bp.route("/payouts/<int:item_id>/edit", methods=["POST"])
+@role_required(FINANCE, ADMIN)
+def edit(item_id: int):
+    form = EditForm()
+    if form.validate_on_submit():
+        try:
+            services.edit_payout_item(current_user, item_id, form.travel.data,
+                                      form.per_diem.data, form.reason.data, utcnow())
+        except DomainError as error:
+            _failed(error, form)
+        else:
+            db.session.commit()
+            flash(_("The amounts were corrected. Another finance user must now approve the "
+                    "payout."), "success")
+            return redirect(url_for("payouts.item", item_id=item_id))
+    return _item_page(item_id, edit_form=form, code=422)
+
+
+# --- batches --------------------------------------------------------------------------------
+
+
+def _batches_page(form: BatchForm | None = None, code: int = 200):
+    return render_template(
+        "payouts/batches.html", batches=queries.batches(),
+        approved=queries.payout_items("approved"), form=form or BatchForm(formdata=None),
+    ), code
+
+
+@bp.route("/batches")
+@role_required(FINANCE, ADMIN)
+def batches():
+    return _batches_page()
+
+
+@bp.route("/batches", methods=["POST"])
+@role_required(FINANCE, ADMIN)
+def create_batch():
+    form = BatchForm()
+    if form.validate_on_submit():
+        try:
+            batch = services.create_batch(current_user, request.form.getlist("item_ids"),
+                                          utcnow())
+        except DomainError as error:
+            _failed(error)
+        else:
+            db.session.commit()
+            flash(_("The payment batch was made. Download the bank file and the payroll file "
+                    "below."), "success")
+            return redirect(url_for("payouts.batch", batch_id=batch.id))
+    return _batches_page(form, 422)
+
+
+def _batch_page(batch_id: int, paid_form: PaidForm | None = None, code: int = 200):
+    try:
+        batch = queries.batch(batch_id)
+    except DomainError:
+        abort(404)
+    return render_template(
+        "payouts/batch.html", batch=batch, items=queries.batch_items(batch.id),
+        paid_form=paid_form or PaidForm(formdata=None),
+    ), code
+
+
+@bp.route("/batches/<int:batch_id>")
+@role_required(FINANCE, ADMIN)
+def batch(batch_id: int):
+    return _batch_page(batch_id)
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/batches/<int:batch_id>/pain001.xml")
+@role_required(FINANCE, ADMIN)
+def download_bank_file(batch_id: int):
+    try:
+        found = services.record_batch_download(current_user, batch_id, "pain001")
+    except DomainError as error:
+        abort(error.status)
+    db.session.commit()
+    return _download(found.sepa_xml, "application/xml",
+                     f"{found.sepa_message_id}.xml")
+
+
+@bp.route("/batches/<int:batch_id>/payroll.csv")
+@role_required(FINANCE, ADMIN)
+def download_payroll(batch_id: int):
+    try:
+        found = services.record_batch_download(current_user, batch_id, "payroll")
+    except DomainError as error:
+        abort(error.status)
+    db.session.commit()
+    return _download(found.payroll_csv, "text/csv; charset=utf-8",
+                     f"{found.sepa_message_id}-payroll.csv")
+
+
+@bp.route("/batches/<int:batch_id>/paid", methods=["POST"])
+@role_required(FINANCE, ADMIN)
+def mark_paid(batch_id: int):
+    form = PaidForm()
+    if form.validate_on_submit():
+        try:
+            services.mark_batch_paid(current_user, batch_id, utcnow())
+        except DomainError as error:
+            _failed(error)
+        else:
+            db.session.commit()
+            flash(_("The batch is marked paid. The experts were told by e-mail."), "success")
+            return redirect(url_for("payouts.batch", batch_id=batch_id))
+    return _batch_page(batch_id, form, 422)
+
+
+# --- two-factor set-up ----------------------------------------------------------------------
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@role_required(FINANCE, ADMIN)
+def two_factor():
+    if current_user.totp_secret:
+        return render_template("payouts/two_factor.html", enrolled=True)
+    secret = session.get(PENDING_SECRET) or totp.new_secret()
+    session[PENDING_SECRET] = secret
+    form = TwoFactorForm()
+    code = 200
+    if form.validate_on_submit():
+        try:
+            services.enrol_totp(current_user, secret, form.code.data, utcnow())
+        except DomainError as error:
+            _failed(error, form)
+        else:
+            db.session.commit()
+            session.pop(PENDING_SECRET, None)
+            flash(_("Two-factor authentication is on. You can now approve payouts."),
+                  "success")
+            return redirect(url_for("payouts.queue"))
+    if form.is_submitted():
+        code = 422
+    return render_template(
+        "payouts/two_factor.html", enrolled=False, form=form, secret=totp.grouped(secret),
+        uri=totp.provisioning_uri(secret, current_user.email),
+    ), code
+
+
+# --- the expert's money pages ---------------------------------------------------------------
+
+
+def _year(value: int | None) -> int:
+    year = value or to_helsinki(utcnow()).year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
+@money_bp.route("")
+@role_required(EXPERT)
+def index():
+    profile = current_user.expert_profile
+    now = utcnow()
+    year = _year(request.args.get("year", type=int))
+    earnings = queries.year_earnings(profile, year, now)
+    return render_template(
+        "payouts/money.html", profile=profile, earnings=earnings,
+        explanations={i.id: queries.explain_item(i) for i in earnings.items},
+        years=queries.earning_years(profile.id, now), iban=mask_iban(profile.iban),
+    )
+
+
+@money_bp.route("/<int:year>/statement")
+@role_required(EXPERT)
+def statement(year: int):
+    profile = current_user.expert_profile
+    earnings = queries.year_earnings(profile, _year(year), utcnow())
+    return render_template("payouts/statement.html", profile=profile, earnings=earnings,
+                           iban=mask_iban(profile.iban), printed_at=utcnow())
+
+
+@money_bp.route("/<int:year>/statement.csv")
+@role_required(EXPERT)
+def statement_download(year: int):
+    profile = current_user.expert_profile
+    earnings = queries.year_earnings(profile, _year(year), utcnow())
+    response = Response(statement_csv(earnings), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="kokemuspankki-{earnings.year}.csv"')
+    response.headers["Cache-Control"] = "no-store"
+    return response

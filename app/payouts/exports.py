@@ -1,0 +1,184 @@
+"""The files of a payout batch: the SEPA credit transfer (pain.001.001.03) and the payroll CSV.
+
+Plain values in, file contents out; no database. The bank file is built with
+``sepaxml`` (amounts as integer cents) and checked against the XSD that ships
+with it before anything is stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+
+from sepaxml import SepaTransfer
+
+from app.common.errors import DomainError
+
+SEPA_SCHEMA = "pain.001.001.03"
+#: Remittance information (Ustrd) and creditor names are cut to these lengths by the standard.
+MAX_REMITTANCE = 140
+CENT = Decimal("0.01")
+
+PAYROLL_COLUMNS = (
+    "payout_item_id",
+    "expert_id",
+    "expert_name",
+    "assignment_id",
+    "work_date",
+    "gross_fee",
+    "withholding_percent",
+    "withholding",
+    "net_fee",
+    "tax_free_travel",
+    "daily_allowance",
+    "total_paid",
+)
+TOTAL_ROW_LABEL = "TOTAL"
+
+
+class BankFileInvalid(DomainError):
+    """The pain.001 file did not pass its XML schema: nothing is stored."""
+
+    status = 422
+    code = "bank_file_invalid"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One net payment to one expert: the sum of their items' total paid."""
+
+    end_to_end_id: str
+    name: str
+    iban: str
+    amount: Decimal
+    remittance: str
+
+
+@dataclass(frozen=True)
+class PayrollRow:
+    """One payout item as the payroll system reads it."""
+
+    payout_item_id: int
+    expert_id: int
+    expert_name: str
+    assignment_id: int
+    work_date: date
+    fee: Decimal
+    withholding_percent: Decimal
+    withholding: Decimal
+    net_fee: Decimal
+    travel: Decimal
+    per_diem: Decimal
+    total_paid: Decimal
+
+
+def cents(amount: Decimal) -> int:
+    """Euros with at most two decimals as integer cents (exactly; anything finer is an error)."""
+    scaled = amount * 100
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} has more than two decimals")
+    return int(scaled)
+
+
+class _Transfer(SepaTransfer):
+    """sepaxml's transfer with our own message id (the batch's reference)."""
+
+    def __init__(self, config: dict, message_id: str):
+        self._message_id = message_id
+        super().__init__(config, schema=SEPA_SCHEMA)
+
+    def _create_header(self):
+        self.msg_id = self._message_id
+        super()._create_header()
+
+
+def build_pain001(
+    *,
+    debtor_name: str,
+    debtor_iban: str,
+    debtor_bic: str,
+    message_id: str,
+    execution_date: date,
+    transfers: list[Transfer],
+) -> bytes:
+    """The pain.001.001.03 document: one batch booking with one transaction per transfer.
+
+    Its group header's NbOfTxs is the number of transfers and CtrlSum their sum.
+    Not validated here (see `validate_pain001`).
+    """
+    config = {"name": debtor_name, "IBAN": debtor_iban, "batch": True, "currency": "EUR"}
+    if debtor_bic:
+        config["BIC"] = debtor_bic
+    document = _Transfer(config, message_id)
+    for transfer in transfers:
+        document.add_payment({
+            "name": transfer.name,
+            "IBAN": transfer.iban,
+            "amount": cents(transfer.amount),
+            "execution_date": execution_date,
+            "description": transfer.remittance[:MAX_REMITTANCE],
+            "endtoend_id": transfer.end_to_end_id,
+        })
+    return document.export(validate=False)
+
+
+@lru_cache(maxsize=1)
+def _schema():
+    import xmlschema  # imported late: sepaxml warns that a global import upsets ElementTree
+
+    path = resources.files("sepaxml").joinpath("schemas", f"{SEPA_SCHEMA}.xsd")
+    with resources.as_file(path) as xsd:
+        return xmlschema.XMLSchema(str(xsd))
+
+
+def validate_pain001(document: bytes) -> None:
+    """Check the bank file against the pain.001.001.03 XSD; `BankFileInvalid` if it fails."""
+    errors = list(_schema().iter_errors(document.decode("utf-8")))
+    if errors:
+        raise BankFileInvalid(
+            "The bank file did not pass its check, so no batch was made. "
+            "Check the names and account numbers of the experts in it."
+        )
+
+
+def build_payroll_csv(rows: list[PayrollRow]) -> str:
+    """The payroll CSV: a header, one row per payout item and a totals row.
+
+    Comma-separated UTF-8, amounts with a decimal point, dates as YYYY-MM-DD
+    (the work date in Helsinki time); the totals row has "TOTAL" in the first column.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(PAYROLL_COLUMNS)
+    for row in rows:
+        writer.writerow([
+            row.payout_item_id, row.expert_id, spreadsheet_text(row.expert_name), row.assignment_id,
+            row.work_date.isoformat(), _amount(row.fee), _amount(row.withholding_percent),
+            _amount(row.withholding), _amount(row.net_fee), _amount(row.travel),
+            _amount(row.per_diem), _amount(row.total_paid),
+        ])
+    zero = Decimal("0.00")
+    writer.writerow([
+        TOTAL_ROW_LABEL, "", "", "", "",
+        _amount(sum((r.fee for r in rows), zero)), "",
+        _amount(sum((r.withholding for r in rows), zero)),
+        _amount(sum((r.net_fee for r in rows), zero)),
+        _amount(sum((r.travel for r in rows), zero)),
+        _amount(sum((r.per_diem for r in rows), zero)),
+        _amount(sum((r.total_paid for r in rows), zero)),
+    ])
+    return out.getvalue()
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value.quantize(CENT):f}"
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula ("=…" gets a quote)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

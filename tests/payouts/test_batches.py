@@ -1,0 +1,295 @@
+"""Payout batches: the pain.001 and payroll CSV, whole or not at all, paid once."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import xmlschema
+from sqlalchemy import func, select
+
+from app.audit.models import AuditEntry
+from app.common.errors import Conflict, InvalidInput
+from app.extensions import db
+from app.mail.models import OutboxMessage
+from app.payouts import exports, services
+from app.payouts.models import PayoutBatch, PayoutItem
+from app.payouts.states import PAYOUT_ITEM
+from tests.payouts.helpers import (
+    BANK_BIC,
+    BANK_IBAN,
+    EXPERT_IBANS,
+    approved,
+    expert_with_iban,
+    finance_user,
+    helsinki,
+    payout,
+)
+
+XSD = Path(__file__).with_name("pain.001.001.03.xsd")
+NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return xmlschema.XMLSchema(str(XSD))
+
+
+@pytest.fixture
+def approver():
+    return finance_user()
+
+
+@pytest.fixture
+def three_experts():
+    """Three experts with different tax cards; the first and third have two items each."""
+    experts = [expert_with_iban(0, withholding_percent=Decimal("20"), full_name="Aino Ääninen"),
+               expert_with_iban(1, full_name="Bertil Öhman"),
+               expert_with_iban(3, withholding_percent=Decimal("12.5"), full_name="Carla Weiß")]
+    items = [
+        payout(experts[0], starts_at=helsinki(2026, 3, 2), fee="30.00", travel="46.20"),
+        payout(experts[0], starts_at=helsinki(2026, 3, 5), fee="20.00", per_diem="25.00"),
+        payout(experts[1], starts_at=helsinki(2026, 3, 6), fee="45.00", travel="10.10"),
+        payout(experts[2], starts_at=helsinki(2026, 3, 7), fee="15.00"),
+        payout(experts[2], starts_at=helsinki(2026, 3, 8), fee="30.00", travel="0.35",
+               per_diem="51.00"),
+    ]
+    return experts, items
+
+
+def batch_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(PayoutBatch))
+
+
+def statuses(items) -> list[str]:
+    """Fresh from the database; ``items`` are payout items or their ids."""
+    ids = [i if isinstance(i, int) else i.id for i in items]
+    db.session.expire_all()
+    return [db.session.get(PayoutItem, i).status for i in ids]
+
+
+def test_batch_exports_a_valid_pain001_with_one_net_payment_per_expert(
+        now, approver, three_experts, schema):
+    experts, items = three_experts
+    approved(items, approver, now)
+    batch = services.create_batch(approver, None, now)
+    assert statuses(items) == ["in_batch"] * 5
+    assert all(db.session.get(PayoutItem, i.id).batch_id == batch.id for i in items)
+
+    schema.validate(batch.sepa_xml)  # raises if the file does not follow pain.001.001.03
+    root = ElementTree.fromstring(batch.sepa_xml.encode())
+    header = root.find("p:CstmrCdtTrfInitn/p:GrpHdr", NS)
+    transactions = root.findall(".//p:CdtTrfTxInf", NS)
+    per_expert = {e.id: sum((i.total_paid for i in items if i.expert_id == e.id),
+                            Decimal("0.00")) for e in experts}
+    # By hand: Aino 24.00+46.20 + 16.00+25.00 = 111.20; Bertil 60 % of 45: 18.00+10.10 = 28.10;
+    # Carla 12.5 %: 15.00-1.88 (1.875 rounds half up) + 26.25+0.35+51.00 = 90.72.
+    assert sorted(per_expert.values()) == [Decimal("28.10"), Decimal("90.72"), Decimal("111.20")]
+    assert header.find("p:NbOfTxs", NS).text == "3"
+    assert Decimal(header.find("p:CtrlSum", NS).text) == sum(per_expert.values())
+    assert batch.total_net == Decimal("230.02") == sum(per_expert.values())
+    assert header.find("p:MsgId", NS).text == batch.sepa_message_id
+    amounts = sorted(Decimal(t.find("p:Amt/p:InstdAmt", NS).text) for t in transactions)
+    assert amounts == sorted(per_expert.values())
+    assert {t.find("p:CdtrAcct/p:Id/p:IBAN", NS).text for t in transactions} == {
+        EXPERT_IBANS[0], EXPERT_IBANS[1], EXPERT_IBANS[3]}
+    debtor = root.find("p:CstmrCdtTrfInitn/p:PmtInf", NS)
+    assert debtor.find("p:DbtrAcct/p:Id/p:IBAN", NS).text == BANK_IBAN
+    assert debtor.find("p:DbtrAgt/p:FinInstnId/p:BIC", NS).text == BANK_BIC
+    assert Decimal(debtor.find("p:CtrlSum", NS).text) == sum(per_expert.values())
+    names = {t.find("p:Cdtr/p:Nm", NS).text for t in transactions}
+    assert names == {"Aino Aaninen", "Bertil Ohman", "Carla Weiss"}  # SEPA's Latin characters
+    remittances = {t.find("p:RmtInf/p:Ustrd", NS).text for t in transactions}
+    assert all(batch.sepa_message_id in text for text in remittances)
+
+
+def test_payroll_csv_has_a_row_per_item_and_totals_equal_to_the_items(
+        now, approver, three_experts):
+    experts, items = three_experts
+    approved(items, approver, now)
+    batch = services.create_batch(approver, None, now)
+    rows = list(csv.DictReader(io.StringIO(batch.payroll_csv)))
+    *lines, total = rows
+    assert [int(r["payout_item_id"]) for r in lines] == [i.id for i in items]
+    first = lines[0]
+    assert first["expert_name"] == "Aino Ääninen"
+    assert first["assignment_id"] == str(items[0].assignment_id)
+    assert first["work_date"] == "2026-03-02"
+    assert (first["gross_fee"], first["withholding_percent"], first["withholding"],
+            first["net_fee"], first["tax_free_travel"], first["daily_allowance"],
+            first["total_paid"]) == ("30.00", "20.00", "6.00", "24.00", "46.20", "0.00", "70.20")
+    assert total["payout_item_id"] == "TOTAL"
+    for column, attribute in [("gross_fee", "fee"), ("withholding", "withholding"),
+                              ("net_fee", "net_fee"), ("tax_free_travel", "travel"),
+                              ("daily_allowance", "per_diem"), ("total_paid", "total_paid")]:
+        from_rows = sum((Decimal(r[column]) for r in lines), Decimal("0"))
+        from_items = sum((getattr(i, attribute) for i in items), Decimal("0"))
+        assert Decimal(total[column]) == from_rows == from_items, column
+    assert Decimal(total["total_paid"]) == batch.total_net
+
+
+def test_only_chosen_items_go_into_the_batch(now, approver, three_experts):
+    _, items = three_experts
+    approved(items, approver, now)
+    batch = services.create_batch(approver, [items[0].id, items[3].id], now)
+    assert batch.item_count == 2
+    assert statuses(items) == ["in_batch", "approved", "approved", "in_batch", "approved"]
+    audit = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "payout_batch_created")).one()
+    assert audit.actor_id == approver.id
+    assert audit.details["items"] == f"{items[0].id},{items[3].id}"
+
+
+def test_an_item_enters_one_batch_only(now, approver, three_experts):
+    _, items = three_experts
+    approved(items, approver, now)
+    services.create_batch(approver, [items[0].id], now)
+    with pytest.raises(Conflict) as error:
+        services.create_batch(approver, [items[0].id, items[1].id], now)
+    assert error.value.code == "not_approved" and str(items[0].id) in str(error.value)
+    assert batch_count() == 1
+    assert statuses(items[:2]) == ["in_batch", "approved"]
+
+
+def test_items_not_approved_are_refused(now, approver):
+    item = payout()
+    with pytest.raises(Conflict) as error:
+        services.create_batch(approver, [item.id], now)
+    assert error.value.status == 409
+    with pytest.raises(Conflict) as error:
+        services.create_batch(approver, None, now)
+    assert error.value.code == "nothing_to_batch"
+    assert batch_count() == 0
+
+
+def test_experts_without_a_valid_iban_are_all_named_and_nothing_is_batched(
+        now, approver, three_experts):
+    _, items = three_experts
+    no_iban = expert_with_iban(full_name="Ilman Tiliä", iban=None)
+    bad_iban = expert_with_iban(full_name="Väärä Tili", iban="FI0012345600000785")
+    extra = [payout(no_iban), payout(bad_iban)]
+    approved(items + extra, approver, now)
+    with pytest.raises(InvalidInput) as error:
+        services.create_batch(approver, None, now)
+    assert error.value.code == "missing_iban"
+    assert "Ilman Tiliä" in str(error.value) and "Väärä Tili" in str(error.value)
+    assert batch_count() == 0
+    assert set(statuses(items + extra)) == {"approved"}
+
+
+def test_an_invalid_bank_file_leaves_no_batch_and_no_item_marked(
+        now, approver, three_experts, monkeypatch):
+    _, items = three_experts
+    approved(items, approver, now)
+    db.session.commit()
+
+    def broken(document):
+        raise exports.BankFileInvalid("The bank file did not pass its check, so no batch was "
+                                      "made. Check the names and account numbers of the "
+                                      "experts in it.")
+
+    monkeypatch.setattr(exports, "validate_pain001", broken)
+    with pytest.raises(exports.BankFileInvalid):
+        services.create_batch(approver, None, now)
+    db.session.rollback()  # what the request does with an error
+    assert batch_count() == 0
+    assert set(statuses(items)) == {"approved"}
+
+
+def test_a_crash_after_the_batch_row_was_written_leaves_nothing(
+        app, now, approver, three_experts, client, api_token, monkeypatch):
+    """The failure comes after the batch is flushed and while the items move: the request's
+    transaction is rolled back whole."""
+    _, items = three_experts
+    approved(items, approver, now)
+    db.session.commit()
+    ids = [i.id for i in items]
+    real = services._move_items
+
+    def crash_while_moving(moved, from_state, action, **values):
+        if action == "add_to_batch":
+            assert db.session.scalar(select(func.count()).select_from(PayoutBatch)) == 1
+            real(moved[:2], from_state, action, **values)
+            raise RuntimeError("disk full")
+        return real(moved, from_state, action, **values)
+
+    monkeypatch.setattr(services, "_move_items", crash_while_moving)
+    token = api_token(client, approver.email)
+    with app.app_context(), pytest.raises(RuntimeError):  # the request's own context
+        client.post("/api/v1/payout-batches", json={},
+                    headers={"Authorization": f"Bearer {token}"})
+    assert batch_count() == 0
+    assert set(statuses(ids)) == {"approved"}
+
+
+def test_a_missing_bank_account_in_the_configuration_is_refused(now, approver, app, monkeypatch):
+    approved([payout()], approver, now)
+    monkeypatch.setitem(app.config, "BANK_IBAN", "")
+    with pytest.raises(Conflict) as error:
+        services.create_batch(approver, None, now)
+    assert error.value.code == "bank_account_missing"
+
+
+def test_validation_rejects_a_broken_document():
+    document = exports.build_pain001(
+        debtor_name="Kokemuspankki", debtor_iban=BANK_IBAN, debtor_bic="", message_id="KP-1",
+        execution_date=helsinki(2026, 3, 20).date(),
+        transfers=[exports.Transfer("KP-1-E1", "Aino", EXPERT_IBANS[0], Decimal("1.00"), "x")])
+    exports.validate_pain001(document)
+    broken = document.replace(b"<NbOfTxs>1</NbOfTxs>", b"<NbOfTxs>one</NbOfTxs>", 1)
+    with pytest.raises(exports.BankFileInvalid):
+        exports.validate_pain001(broken)
+
+
+def test_marking_paid_pays_items_and_assignments_once_and_tells_the_experts(
+        now, approver, three_experts):
+    experts, items = three_experts
+    approved(items, approver, now)
+    batch = services.create_batch(approver, None, now)
+    payer = finance_user()
+    services.mark_batch_paid(payer, batch.id, now)
+    assert batch.status == "paid" and batch.paid_at == now and batch.paid_by_id == payer.id
+    assert statuses(items) == ["paid"] * 5
+    assert {db.session.get(PayoutItem, i.id).assignment.status for i in items} == {"paid"}
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payout_paid")
+                               ).all()
+    assert sorted(m.user_id for m in mails) == sorted(e.user_id for e in experts)
+    aino = next(m for m in mails if m.user_id == experts[0].user_id)
+    assert "111,20 €" in aino.body_text  # Finnish: the sum of Aino's two payouts
+    with pytest.raises(Conflict) as error:
+        services.mark_batch_paid(payer, batch.id, now)
+    assert error.value.code == "batch_already_paid"
+    with pytest.raises(Conflict):
+        services.create_batch(approver, [items[0].id], now)
+    assert not PAYOUT_ITEM.can("paid", "mark_paid")
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "assignment_paid")) == 5
+
+
+def test_downloads_are_audited(now, approver, client, login):
+    approved([payout()], approver, now)
+    batch = services.create_batch(approver, None, now)
+    db.session.commit()
+    login(client, approver.email)
+    bank_file = client.get(f"/finance/batches/{batch.id}/pain001.xml")
+    payroll = client.get(f"/finance/batches/{batch.id}/payroll.csv")
+    assert bank_file.status_code == 200 and bank_file.mimetype == "application/xml"
+    assert bank_file.headers["Content-Disposition"].startswith("attachment")
+    assert bank_file.get_data(as_text=True) == batch.sepa_xml
+    assert payroll.status_code == 200 and payroll.mimetype == "text/csv"
+    downloads = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "payout_batch_downloaded")).all()
+    assert sorted(e.details["file"] for e in downloads) == ["pain001", "payroll"]
+    assert {e.actor_id for e in downloads} == {approver.id}
+
+
+@pytest.mark.parametrize(("text", "cell"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+358", "'+358"),
+    ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("Aino Ääninen", "Aino Ääninen"), ("", ""),
+])
+def test_csv_text_cells_never_become_formulas(text, cell):
+    assert exports.spreadsheet_text(text) == cell
