@@ -33,7 +33,8 @@ run: $(VENV)/.installed-runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) load-reference
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
+	BANK_IBAN=$${BANK_IBAN:-FI2112345600000785} BANK_BIC=$${BANK_BIC:-NDEAFIHH} \
+		$(FLASK) run --host 127.0.0.1 --port $${PORT:-5000}
 
 # Compile the message catalogs, if there are any yet.
 translations: $(VENV)/.installed-runtime
@@ -57,3 +58,13 @@ test-postgres: $(VENV)/.installed-dev system-deps translations
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check app tests
+
+## bench-matching: time matching with 10,000 experts and 200,000 assignments on SQLite and a throwaway PostgreSQL
+.PHONY: bench-matching
+bench-matching: $(VENV)/.installed-dev system-deps
+	@echo "=== Matching benchmark on SQLite ==="
+	$(PY) -m tests.bench.bench_matching --database sqlite
+	@echo "=== Matching benchmark on PostgreSQL ==="
+	state=$$(tests/support/pg-server.sh start); eval "$$state"; \
+		trap 'tests/support/pg-server.sh stop "$$PG_DIR"' EXIT; \
+		$(PY) -m tests.bench.bench_matching --database postgres --url "$$PG_URL"

@@ -94,6 +94,31 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created {user.email} ({user.role}).")
 
+    @app.cli.command("scheduler")
+    def scheduler_command() -> None:
+        """Run the background jobs until stopped (one or more processes may run)."""
+        import time
+
+        from app.jobs import build_scheduler, holder_name
+
+        scheduler = build_scheduler(app)
+        scheduler.start()
+        click.echo(f"Scheduler running as {holder_name()}; press Ctrl-C to stop.")
+        try:
+            while True:
+                time.sleep(3600)
+        except (KeyboardInterrupt, SystemExit):
+            scheduler.shutdown()
+
+    @app.cli.command("run-jobs")
+    def run_jobs_command() -> None:
+        """Run every background job once now (for operators and cron)."""
+        from app.jobs import JOBS, holder_name, run_job
+
+        for name in JOBS:
+            ran = run_job(app, name, holder_name())
+            click.echo(f"{name}: {'done' if ran else 'already run in this interval'}")
+
     @app.cli.command("send-mail")
     def send_mail_command() -> None:
         """Deliver the e-mails waiting in the outbox now."""

@@ -452,8 +452,11 @@ def _seed_orders(world: DemoWorld, now: datetime) -> None:
     _book(partly, e[1], now)
     _invite(partly, e[2], "pending", now, rank=2)
     _invite(partly, e[3], "declined", now, rank=3)
+    (withdrawn,) = _book(partly, e[12], now, status="cancelled_by_expert")
+    withdrawn.cancelled_at, withdrawn.cancel_reason = now - day, "Sairastuin."
     filled = _order(world, "Mielenterveysviikon luento", "filled", 10 * day, now=now)
     _book(filled, e[0], now)
+    _invite(filled, e[13], "closed", now, rank=2)
     series = _order(
         world,
         "Yhteiskehittäminen: palvelupolun kehittäminen",
@@ -509,7 +512,11 @@ def _seed_orders(world: DemoWorld, now: datetime) -> None:
     report = _report(assignment, expert, "30", confirmed=True)
     finance = db.session.scalar(select(User).where(User.email == "finance@demo.test"))
     _payout(assignment, expert, report, "approved", finance)
-    _order(world, "Peruttu luento", "cancelled", 8 * day, now=now).cancelled_at = now - day
+    cancelled = _order(world, "Peruttu luento", "cancelled", 8 * day, now=now)
+    cancelled.cancelled_at, cancelled.cancelled_by_id = now - day, world.org_user.id
+    (dropped,) = _book(cancelled, e[14], now, status="cancelled_by_organisation")
+    dropped.cancelled_at = now - day
+    _invite(cancelled, e[15], "withdrawn", now, rank=2)
     unfilled = _order(
         world,
         "Kesäkauden ryhmä",

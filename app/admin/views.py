@@ -10,6 +10,15 @@ from sqlalchemy import func, select
 from app.accounts import services as account_services
 from app.accounts.access import role_required
 from app.accounts.models import ADMIN, ROLES, User
+from app.admin.forms import SettingsForm
+from app.admin.services import (
+    CHOICE_SETTINGS,
+    SETTINGS,
+    get_choice_setting,
+    get_setting,
+    set_choice_setting,
+    set_setting,
+)
 from app.common.errors import DomainError, translated
 from app.extensions import db
 from app.fees.models import FeeSchedule, TravelRate
@@ -54,3 +63,31 @@ def change_role(user_id: int):
         db.session.commit()
         flash(_("The role of %(email)s was changed.", email=user.email), "success")
     return redirect(url_for("admin.dashboard"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(ADMIN)
+def settings():
+    form = SettingsForm(**{key: get_choice_setting(key) for key in CHOICE_SETTINGS})
+    if request.method == "GET":
+        for key in SETTINGS:
+            getattr(form, key).data = get_setting(key)
+    if form.validate_on_submit():
+        try:
+            for key in SETTINGS:
+                value = getattr(form, key).data
+                if value != get_setting(key):
+                    set_setting(current_user, key, value)
+            for key in CHOICE_SETTINGS:
+                value = getattr(form, key).data
+                if value != get_choice_setting(key):
+                    set_choice_setting(current_user, key, value)
+        except DomainError as error:
+            db.session.rollback()
+            flash(translated(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The settings are saved."), "success")
+            return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), (
+        422 if request.method == "POST" and form.errors else 200)

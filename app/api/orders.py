@@ -37,7 +37,7 @@ def iso(moment) -> str | None:
     return to_helsinki(moment).isoformat() if moment else None
 
 
-def order_json(order: Order) -> dict:
+def order_json(order: Order, for_staff: bool = True) -> dict:
     return {
         "id": order.id,
         "status": order.status,
@@ -66,10 +66,12 @@ def order_json(order: Order) -> dict:
             }
             for s in order.sessions
         ],
+        # Who was invited (not booked) would reveal experts' hidden expertise areas to
+        # the organisation: only the bank's staff see those expert ids.
         "invitations": [
             {
                 "id": i.id,
-                "expert_id": i.expert_id,
+                "expert_id": i.expert_id if for_staff else None,
                 "status": i.status,
                 "expires_at": iso(i.expires_at),
             }
@@ -97,7 +99,9 @@ def order_json(order: Order) -> dict:
     tags=("orders",),
 )
 def get_order(order_id: int):
-    return jsonify(order_json(order_for_reader(current_api_user(), order_id)))
+    user = current_api_user()
+    order = order_for_reader(user, order_id)
+    return jsonify(order_json(order, for_staff=user.role != ORGANISATION_MEMBER))
 
 
 SESSION_SCHEMA = {
@@ -230,6 +234,6 @@ def estimate_json(order: Order) -> dict:
 def create_order():
     request_data = order_request_from_json(json_body())
     order = services.create_order(current_api_user(), request_data)
-    answer = {**order_json(order), "estimate": estimate_json(order)}
+    answer = {**order_json(order, for_staff=False), "estimate": estimate_json(order)}
     db.session.commit()
     return jsonify(answer), 201

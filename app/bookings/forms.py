@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,6 +18,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.web.fields import LocalDecimalField
 
 REQUIRED = _l("This field is required.")
 
@@ -97,4 +100,73 @@ class OrderForm(FlaskForm):
     deadline_date = DateField(
         _l("Experts must be found by (optional)"), validators=[Optional()],
         description=_l("If no expert is found by this date, the order ends and you are told."),
+    )
+
+
+class AnswerForm(FlaskForm):
+    """Accept or decline a work offer; the reason is optional, never required."""
+
+    reason = TextAreaField(
+        _l("Reason (optional)"), validators=[Optional(), Length(max=500)],
+        description=_l("You do not have to tell why. If you want, a short note helps us."),
+    )
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Anything you want to tell us (optional)"), validators=[Optional(), Length(max=500)],
+        description=_l("For example: I am ill. You do not have to explain."),
+    )
+
+
+class ReportForm(FlaskForm):
+    """The expert's report after the work: how long it took and the travel."""
+
+    duration_minutes = IntegerField(
+        _l("How long did the work take, in minutes?"),
+        validators=[InputRequired(REQUIRED),
+                    NumberRange(min=1, max=1440, message=_l("Give 1–1440 minutes."))],
+    )
+    remote = BooleanField(_l("I worked remotely (no travel)"))
+    km_driven = LocalDecimalField(
+        _l("Kilometres driven with your own car, there and back"), places=1,
+        validators=[Optional(), NumberRange(min=0, max=5000, message=_l("Give 0–5000 km."))],
+        description=_l("Leave empty if you did not drive."),
+    )
+    passengers = IntegerField(
+        _l("Passengers who rode with you"),
+        validators=[Optional(), NumberRange(min=0, max=8, message=_l("Give 0–8 passengers."))],
+    )
+    public_transport_eur = LocalDecimalField(
+        _l("Bus and train tickets, euros"), places=2,
+        validators=[Optional(), NumberRange(min=0, max=1000, message=_l("Give 0–1000 euros."))],
+        description=_l("Keep the receipts. You can send a photo of them below."),
+    )
+    parking_eur = LocalDecimalField(
+        _l("Parking, euros"), places=2,
+        validators=[Optional(), NumberRange(min=0, max=1000, message=_l("Give 0–1000 euros."))],
+    )
+    one_way_km = LocalDecimalField(
+        _l("Distance from home to the place, one way, km"), places=1,
+        validators=[Optional(), NumberRange(min=0, max=5000, message=_l("Give 0–5000 km."))],
+        description=_l("Needed for the daily allowance: it is paid when this is over 15 km."),
+    )
+    departure_date = DateField(_l("Date you left home"), validators=[Optional()])
+    departure_time = TimeField(_l("Time you left home"), validators=[Optional()],
+                               description=_l("For example 8:30."))
+    return_date = DateField(_l("Date you came back home"), validators=[Optional()])
+    return_time = TimeField(_l("Time you came back home"), validators=[Optional()])
+    free_meals = IntegerField(
+        _l("Free meals you were given during the trip"),
+        validators=[Optional(), NumberRange(min=0, max=3, message=_l("Give 0–3 meals."))],
+        description=_l("Free meals halve the daily allowance."),
+    )
+    receipt = FileField(_l("Receipts (optional): a photo or a PDF, at most 5 MB"))
+
+
+class ConfirmForm(FlaskForm):
+    reason = TextAreaField(
+        _l("If something is not right, tell what"), validators=[Optional(), Length(max=2000)],
+        description=_l("Needed only if you say the report is not right. It goes to the "
+                       "bank's coordinator."),
     )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -142,6 +143,8 @@ class Assignment(db.Model):
     __table_args__ = (
         UniqueConstraint("session_id", "expert_id"),
         one_of("status", ASSIGNMENT_STATUSES, "status_known"),
+        #: Matching looks up each candidate's bookings near the order's sessions.
+        Index("ix_assignments_expert_id_starts_at", "expert_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

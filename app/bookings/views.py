@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.access import role_required
-from app.accounts.models import ORGANISATION_MEMBER
-from app.bookings import services
-from app.bookings.forms import OrderForm
-from app.bookings.queries import booked_count, order_for_reader
-from app.common.errors import DomainError, NotFound
-from app.common.timeutil import helsinki_to_utc
+from app.accounts.models import EXPERT, ORGANISATION_MEMBER
+from app.admin.services import get_setting
+from app.bookings import completion, services
+from app.bookings.forms import AnswerForm, ConfirmForm, OrderForm, ReportForm, WithdrawForm
+from app.bookings.offers import offer_for
+from app.bookings.queries import (
+    assignments_of_expert,
+    booked_count,
+    invitations_of_expert,
+    order_for_reader,
+)
+from app.common.errors import DomainError, NotFound, translated
+from app.common.timeutil import helsinki_to_utc, to_helsinki, utcnow
+from app.common.uploads import read_upload, store_upload
 from app.extensions import db
 from app.fees.errors import FeeError
 from app.fees.estimate import SessionPlan, estimate_order
+from app.fees.rules import describe_line
 from app.fees.services import active_assignment_types
 from app.reference.queries import expertise_areas, municipality_choices
 from app.web.fields_errors import fee_error_text
@@ -129,4 +139,199 @@ def order_detail(order_id: int):
     except NotFound:
         abort(404)
     return render_template("organisations/order_detail.html", order=order,
-                           booked=booked_count(order))
+                           booked=booked_count(order),
+                           cancellable=services.ORDER.can(order.status, "cancel"))
+
+
+@bp.route("/<int:order_id>/cancel", methods=["GET", "POST"])
+@role_required(ORGANISATION_MEMBER)
+def cancel(order_id: int):
+    """A confirmation page that says plainly whether the late-cancellation fee applies."""
+    try:
+        order = order_for_reader(current_user, order_id)
+    except NotFound:
+        abort(404)
+    late = services.is_late_cancellation(order, utcnow())
+    if request.method == "POST":
+        try:
+            services.cancel_order(current_user, order.id)
+        except DomainError as error:
+            db.session.rollback()
+            flash(translated(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The order was cancelled and the experts were told."), "success")
+        return redirect(url_for("bookings.order_detail", order_id=order.id))
+    return render_template("bookings/cancel_order.html", order=order, late=late,
+                           hours=get_setting("late_cancellation_hours"))
+
+
+# --- The expert's work offers and bookings ---------------------------------------------------
+
+expert_bp = Blueprint("expert_work", __name__, url_prefix="/expert/work")
+
+
+@expert_bp.route("/")
+@role_required(EXPERT)
+def offers():
+    invitations = invitations_of_expert(current_user)
+    pending = [i for i in invitations if i.status == "pending" and i.expires_at > utcnow()]
+    assignments = assignments_of_expert(current_user)
+    coming = [a for a in assignments if a.status == "booked" and a.starts_at > utcnow()]
+    to_report = [a for a in assignments if a.status in ("booked", "disputed")
+                 and a.starts_at <= utcnow()]
+    return render_template("bookings/expert_work.html", pending=pending, coming=coming,
+                           to_report=to_report,
+                           answered=[i for i in invitations if i not in pending][:20])
+
+
+@expert_bp.route("/invitations/<int:invitation_id>", methods=["GET", "POST"])
+@role_required(EXPERT)
+def invitation(invitation_id: int):
+    try:
+        invitation = services.invitation_for_expert(current_user, invitation_id)
+    except NotFound:
+        abort(404)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            if request.form.get("answer") == "accept":
+                services.accept_invitation(current_user, invitation_id)
+                message = _("Thank you! You are booked. The details and a calendar invitation "
+                            "are in your e-mail.")
+            else:
+                services.decline_invitation(current_user, invitation_id, form.reason.data)
+                message = _("Thank you for your answer. You declined this work.")
+        except DomainError as error:
+            db.session.rollback()
+            flash(translated(error), "error")
+            return redirect(url_for("expert_work.offers"))
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for("expert_work.offers"))
+    return render_template("bookings/invitation.html", invitation=invitation,
+                           order=invitation.order,
+                           offer=offer_for(invitation.order, current_user.expert_profile),
+                           form=form)
+
+
+@expert_bp.route("/orders/<int:order_id>/withdraw", methods=["GET", "POST"])
+@role_required(EXPERT)
+def withdraw(order_id: int):
+    mine = [a for a in assignments_of_expert(current_user)
+            if a.order_id == order_id and a.status == "booked" and a.starts_at > utcnow()]
+    if not mine:
+        abort(404)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw_from_order(current_user, order_id, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(translated(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Your booking is cancelled. Take care of yourself – we will find "
+                    "another expert."), "success")
+        return redirect(url_for("expert_work.offers"))
+    return render_template("bookings/withdraw.html", order=mine[0].order, assignments=mine,
+                           form=form)
+
+
+# --- Reporting and confirming the work -------------------------------------------------------
+
+def _moment(day, clock):
+    return helsinki_to_utc(day, clock) if day and clock else None
+
+
+def report_data(form: ReportForm, receipt_path: str | None = None) -> completion.ReportData:
+    return completion.ReportData(
+        duration_minutes=form.duration_minutes.data, remote=form.remote.data,
+        km_driven=form.km_driven.data or Decimal("0"), passengers=form.passengers.data or 0,
+        public_transport_eur=form.public_transport_eur.data or Decimal("0"),
+        parking_eur=form.parking_eur.data or Decimal("0"),
+        one_way_km=form.one_way_km.data or Decimal("0"),
+        departure_at=_moment(form.departure_date.data, form.departure_time.data),
+        return_at=_moment(form.return_date.data, form.return_time.data),
+        free_meals=form.free_meals.data or 0, receipt_path=receipt_path,
+    )
+
+
+@expert_bp.route("/assignments/<int:assignment_id>/report", methods=["GET", "POST"])
+@role_required(EXPERT)
+def report(assignment_id: int):
+    try:
+        assignment = completion.assignment_of_expert(current_user, assignment_id)
+    except NotFound:
+        abort(404)
+    form = ReportForm()
+    if request.method == "GET":
+        session = assignment.session
+        form.duration_minutes.data = session.duration_minutes
+        form.remote.data = assignment.order.remote
+        form.departure_date.data = form.return_date.data = to_helsinki(session.starts_at).date()
+    priced, error_text = None, None
+    if form.validate_on_submit():
+        try:
+            priced = completion.price_report(assignment, report_data(form))
+            if request.form.get("action") == "send":
+                receipt = _store_receipt(form)
+                completion.report_assignment(current_user, assignment.id,
+                                             report_data(form, receipt))
+                db.session.commit()
+                flash(_("Thank you! Your report was sent. The organisation confirms it, and "
+                        "then your payment is prepared."), "success")
+                return redirect(url_for("expert_work.offers"))
+        except FeeError as error:
+            error_text = fee_error_text(error)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+    status = 422 if request.method == "POST" and (form.errors or error_text) else 200
+    return render_template("bookings/report.html", form=form, assignment=assignment,
+                           order=assignment.order, priced=priced, error_text=error_text,
+                           lines=[(describe_line(line, _), line.amount)
+                                  for line in priced.lines] if priced else []), status
+
+
+def _store_receipt(form: ReportForm) -> str | None:
+    upload = form.receipt.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    content, kind = read_upload(upload.stream, "receipt")
+    return store_upload(content, kind, "receipts")
+
+
+@bp.route("/<int:order_id>/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@role_required(ORGANISATION_MEMBER)
+def confirm(order_id: int, assignment_id: int):
+    """The organisation confirms the reported work, or says what is not right."""
+    try:
+        order = order_for_reader(current_user, order_id)
+        assignment = completion.assignment_for_confirmer(current_user, assignment_id)
+    except NotFound:
+        abort(404)
+    if assignment.order_id != order.id:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            if request.form.get("answer") == "dispute":
+                completion.dispute_assignment(current_user, assignment.id, form.reason.data or "")
+                message = _("Thank you. The bank's coordinator checks the report.")
+            else:
+                completion.confirm_assignment(current_user, assignment.id)
+                message = _("Thank you! The work is confirmed and the expert will be paid.")
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("bookings.order_detail", order_id=order.id))
+    priced = None
+    if assignment.report is not None:
+        priced = completion.price_report(assignment, completion.report_claim(assignment.report))
+    return render_template("bookings/confirm.html", order=order, assignment=assignment,
+                           form=form, priced=priced), (
+        422 if request.method == "POST" and form.errors else 200)

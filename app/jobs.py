@@ -1,0 +1,135 @@
+"""Background jobs on APScheduler, run by `flask scheduler` in its own process.
+
+Every job is one service call inside an app context, committed once. Several
+scheduler processes may run (standbys): each due run is claimed by inserting a
+`JobRun` row for (job, slot) — the unique key lets exactly one process run it.
+Intervals are aligned to a fixed epoch so every process computes the same slots.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+from sqlalchemy.exc import IntegrityError
+
+from app.admin.models import JobRun
+from app.common.timeutil import utcnow
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _expire_invitations(now):
+    from app.bookings.services import expire_invitations
+
+    return expire_invitations(now)
+
+
+def _expire_unfilled_orders(now):
+    from app.bookings.services import expire_unfilled_orders
+
+    return expire_unfilled_orders(now)
+
+
+def _send_reminders(now):
+    from app.bookings.reminders import send_reminders
+
+    return send_reminders(now)
+
+
+def _request_reports(now):
+    from app.bookings.completion import remind_unreported
+
+    return remind_unreported(now)
+
+
+def _end_finished_breaks(now):
+    from app.common.timeutil import to_helsinki
+    from app.experts.services import end_finished_breaks
+
+    return end_finished_breaks(to_helsinki(now).date())
+
+
+def _deliver_mail(now):
+    from app.mail.services import deliver_pending
+
+    return deliver_pending(now)
+
+
+def _run_invoicing(now):
+    from app.payments.services import run_invoicing
+
+    return run_invoicing(now)
+
+
+#: name → (interval in seconds, the service call)
+JOBS: dict[str, tuple[int, Callable]] = {
+    "expire_invitations": (60, _expire_invitations),
+    "expire_unfilled_orders": (300, _expire_unfilled_orders),
+    "send_reminders": (300, _send_reminders),
+    "request_reports": (3600, _request_reports),
+    "end_finished_breaks": (3600, _end_finished_breaks),
+    "deliver_mail": (30, _deliver_mail),
+    "invoicing_run": (3600, _run_invoicing),
+}
+
+
+def slot_of(moment: datetime, interval_seconds: int) -> datetime:
+    """The start of the aligned interval that ``moment`` falls in."""
+    elapsed = int((moment - EPOCH).total_seconds())
+    return EPOCH + timedelta(seconds=elapsed - elapsed % interval_seconds)
+
+
+def run_job(app: Flask, name: str, holder: str, now: datetime | None = None,
+            registry: dict[str, tuple[int, Callable]] | None = None) -> bool:
+    """Claim this slot of the job and run it; False when another process already has it."""
+    interval, call = (registry or JOBS)[name]
+    # A request context on BASE_URL lets mails build their links with url_for.
+    with app.test_request_context("/", base_url=app.config["BASE_URL"]):
+        now = now or utcnow()
+        claim = JobRun(job=name, slot=slot_of(now, interval), holder=holder, started_at=now)
+        db.session.add(claim)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            return False
+        try:
+            call(now)
+            claim.finished_at = utcnow()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", name)
+            raise
+        finally:
+            db.session.remove()
+    return True
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def build_scheduler(app: Flask, holder: str | None = None,
+                    jobs: dict[str, tuple[int, Callable]] | None = None) -> BackgroundScheduler:
+    """A scheduler with every job registered at fixed ids, aligned to `EPOCH`."""
+    scheduler = BackgroundScheduler(timezone=UTC)
+    holder = holder or holder_name()
+    registry = jobs or JOBS
+    for name, (interval, _call) in registry.items():
+        scheduler.add_job(
+            run_job, IntervalTrigger(seconds=interval, start_date=EPOCH, timezone=UTC),
+            args=[app, name, holder], kwargs={"registry": registry}, id=name,
+            replace_existing=True, coalesce=True,
+            max_instances=1, misfire_grace_time=interval,
+        )
+    return scheduler

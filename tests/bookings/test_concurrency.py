@@ -1,0 +1,157 @@
+"""Never overbooked: real concurrent accepts on PostgreSQL, each on its own connection.
+
+These tests commit for real (threads cannot share the rolled-back test
+transaction), so they run on a scratch database of their own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.bookings.models import Assignment, Invitation
+from app.common.timeutil import utcnow
+from app.extensions import db
+from tests.support.databases import build_schema, on_postgres, scratch_database
+
+pytestmark = pytest.mark.skipif(not on_postgres(), reason="row locks are tested on PostgreSQL")
+
+ACCEPTERS = 50
+
+
+@pytest.fixture(scope="module")
+def committing_app(tmp_path_factory):
+    from app import create_app
+    from config import TestConfig
+
+    with scratch_database(tmp_path_factory.mktemp("concurrency"), "app_concurrency") as url:
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
+                         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": ACCEPTERS + 5,
+                                                    "max_overflow": 10})
+        build_schema(app)
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(committing_app):
+    """Override the package's fixture: no rolled-back transaction here."""
+    with committing_app.app_context():
+        yield
+
+
+def _race(app, calls):
+    """Run each call in its own thread and app context, all released at once."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[index] = call()
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - the outcome is what we test
+                db.session.rollback()
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_fifty_concurrent_accepts_book_exactly_one(committing_app):
+    from app.bookings import services
+    from tests import factories
+
+    coordinator = factories.user("coordinator")
+    start = (utcnow() + timedelta(days=9)).replace(minute=0, second=0, microsecond=0)
+    order = factories.order(sessions=[(start, 45)], experts_needed=1)
+    experts = [factories.expert() for _ in range(ACCEPTERS)]
+    invitations = services.invite_experts(coordinator, order, [e.id for e in experts])
+    db.session.commit()
+    pairs = [(e.user_id, i.id) for e, i in zip(experts, invitations, strict=True)]
+    order_id = order.id
+    db.session.remove()
+
+    def accept(user_id, invitation_id):
+        from app.accounts.models import User
+
+        return lambda: services.accept_invitation(db.session.get(User, user_id), invitation_id)
+
+    results = _race(committing_app, [accept(u, i) for u, i in pairs])
+    outcomes = Counter(type(r).__name__ for r in results)
+    assert outcomes == {"list": 1, "OrderFilled": ACCEPTERS - 1}, outcomes
+    booked = db.session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.order_id == order_id))
+    assert booked == 1
+    accepted = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.order_id == order_id, Invitation.status == "accepted"))
+    assert accepted == 1
+
+
+def test_fifty_concurrent_api_accepts_answer_409_not_500(committing_app):
+    from app.bookings import services
+    from tests import factories
+
+    coordinator = factories.user("coordinator")
+    start = (utcnow() + timedelta(days=11)).replace(minute=0, second=0, microsecond=0)
+    order = factories.order(sessions=[(start, 45)], experts_needed=1)
+    experts = [factories.expert() for _ in range(ACCEPTERS)]
+    invitations = services.invite_experts(coordinator, order, [e.id for e in experts])
+    db.session.commit()
+    client = committing_app.test_client()
+    tokens = []
+    for expert in experts:
+        response = client.post("/api/v1/auth/token", json={
+            "email": expert.user.email, "password": factories.DEFAULT_PASSWORD})
+        tokens.append(response.get_json()["token"])
+    ids = [i.id for i in invitations]
+    db.session.remove()
+
+    def accept(token, invitation_id):
+        def call():
+            response = committing_app.test_client().post(
+                f"/api/v1/invitations/{invitation_id}/accept",
+                headers={"Authorization": f"Bearer {token}"})
+            return response.status_code, (response.get_json() or {}).get("error", {}).get("code")
+        return call
+
+    results = _race(committing_app, [accept(t, i) for t, i in zip(tokens, ids, strict=True)])
+    assert Counter(results) == {(200, None): 1, (409, "order_filled"): ACCEPTERS - 1}, results
+
+
+def test_one_expert_accepting_two_overlapping_orders_at_once_is_booked_once(committing_app):
+    from app.accounts.models import User
+    from app.bookings import services
+    from tests import factories
+
+    coordinator = factories.user("coordinator")
+    start = (utcnow() + timedelta(days=13)).replace(minute=0, second=0, microsecond=0)
+    expert = factories.expert()
+    first = factories.order(sessions=[(start, 60)])
+    second = factories.order(sessions=[(start + timedelta(minutes=30), 60)])
+    a = services.invite_experts(coordinator, first, [expert.id])[0].id
+    b = services.invite_experts(coordinator, second, [expert.id])[0].id
+    db.session.commit()
+    user_id, expert_id = expert.user_id, expert.id
+    db.session.remove()
+
+    results = _race(committing_app, [
+        lambda i=i: services.accept_invitation(db.session.get(User, user_id), i) for i in (a, b)
+    ])
+    booked = db.session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.expert_id == expert_id, Assignment.status == "booked"))
+    assert booked == 1
+    assert sorted(type(r).__name__ for r in results) == ["ExpertBusy", "list"], results

@@ -1,0 +1,26 @@
+"""Every registered background job runs once per slot through `run_job`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.common.timeutil import utcnow
+from app.jobs import JOBS, run_job, slot_of
+
+
+@pytest.mark.parametrize("name", sorted(JOBS))
+def test_each_job_runs_and_claims_its_slot(app, name):
+    now = utcnow() + timedelta(days=400)  # a slot no other test uses
+    assert run_job(app, name, "test-holder", now=now) is True
+    assert run_job(app, name, "another-holder", now=now) is False
+
+
+@pytest.mark.parametrize(("moment", "interval", "slot"), [
+    (datetime(2026, 3, 1, 10, 0, 59, tzinfo=UTC), 60, datetime(2026, 3, 1, 10, 0, tzinfo=UTC)),
+    (datetime(2026, 3, 1, 10, 1, 0, tzinfo=UTC), 60, datetime(2026, 3, 1, 10, 1, tzinfo=UTC)),
+    (datetime(2026, 3, 1, 10, 7, 3, tzinfo=UTC), 300, datetime(2026, 3, 1, 10, 5, tzinfo=UTC)),
+])
+def test_slots_are_aligned_so_every_process_agrees(moment, interval, slot):
+    assert slot_of(moment, interval) == slot
