@@ -135,6 +135,9 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = ""
     STRIPE_API_BASE = ""
     STRIPE_MAX_NETWORK_RETRIES = 0
+    #: A well-known example account (not a real one) so payout batches can be tried.
+    BANK_IBAN = "FI2112345600000785"
+    BANK_BIC = "NDEAFIHH"
 
 
 def config_for_environment() -> type[Config]:

@@ -63,11 +63,16 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
     from app.bookings.views import bp as bookings_bp
+    from app.bookings.views import expert_bp as expert_work_bp
     from app.experts.views import bp as experts_bp
+    from app.experts.views import directory_bp as expert_directory_bp
+    from app.experts.views import verification_bp
     from app.fees.views import bp as fees_bp
     from app.matching.views import bp as matching_bp
     from app.organisations.views import bp as organisations_bp
+    from app.payments.views import bp as payments_bp
     from app.payouts.views import bp as payouts_bp
+    from app.payouts.views import money_bp
     from app.web.views import bp as web_bp
 
     for blueprint in (
@@ -75,10 +80,15 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         organisations_bp,
         bookings_bp,
+        expert_work_bp,
         experts_bp,
+        verification_bp,
+        expert_directory_bp,
         fees_bp,
         matching_bp,
         payouts_bp,
+        payments_bp,
+        money_bp,
         admin_bp,
         api_bp,
     ):

@@ -25,7 +25,7 @@ def queue_password_reset_mail(user: User) -> None:
         user_id=user.id,
         user=user,
         link=_reset_link(user),
-        hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
+        hours=max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600),
     )
 
 
@@ -39,5 +39,5 @@ def queue_welcome_mail(user: User, inviter: User) -> None:
         user=user,
         inviter=inviter,
         link=_reset_link(user),
-        hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
+        hours=max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600),
     )

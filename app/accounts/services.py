@@ -81,7 +81,7 @@ def create_user(
 ) -> User:
     """Create a user; without a password the account can only be entered by a reset link."""
     if role not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}.", field="role")
+        raise InvalidInput("Unknown role.", field="role")
     email = _ensure_email_free(email)
     if password is not None:
         check_password_rules(password)

@@ -68,8 +68,9 @@ def login():
             db.session.rollback()
             form.password.errors.append(
                 _(
-                    "Too many wrong passwords. Wait 15 minutes or choose a new password "
-                    "with the link below."
+                    "Too many wrong passwords. Wait %(minutes)s minutes or choose a new "
+                    "password with the link below.",
+                    minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"],
                 )
             )
             return render_template("accounts/login.html", form=form), 429

@@ -75,14 +75,14 @@ class FeeScheduleForm(FlaskForm):
                                description=_l("Today or later. Earlier prices never change."))
 
 
-def schedule_form_class(type_codes: list[str]):
-    """A schedule form with one amount/unit pair per type of work."""
+def schedule_form_class(types: list[tuple[str, str]]):
+    """A schedule form with one amount/unit pair per (code, name) type of work."""
 
     class _Form(FeeScheduleForm):
         pass
 
-    for code in type_codes:
-        setattr(_Form, f"rule_{code}", FormField(RuleForm, label=code))
+    for code, name in types:
+        setattr(_Form, f"rule_{code}", FormField(RuleForm, label=name))
     return _Form
 
 

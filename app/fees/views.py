@@ -69,7 +69,7 @@ def admin_fees():
 @role_required(ADMIN)
 def new_schedule():
     types = services.active_assignment_types()
-    form = schedule_form_class([t.code for t in types])()
+    form = schedule_form_class([(t.code, localized_name(t)) for t in types])()
     if request.method == "GET":
         current = services.fee_rules(services.schedule_in_force(today_in_helsinki()))
         for kind in types:

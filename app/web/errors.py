@@ -35,7 +35,7 @@ ERROR_TEXTS = {
     500: (
         _l("Something went wrong on our side"),
         _l(
-            "Your information was not lost on purpose, but please check it and try again. "
+            "What you just sent may not have been saved. Please check it and try again. "
             "If this happens again, contact the bank's coordinator."
         ),
     ),
@@ -91,7 +91,7 @@ def init_app(app: Flask) -> None:
         if wants_json():
             message = error.description or error.name
             return jsonify(api_error_body(status, str(message))), status
-        title, explanation = ERROR_TEXTS.get(status, (error.name, error.description))
+        title, explanation = ERROR_TEXTS.get(status, ERROR_TEXTS[400 if status < 500 else 500])
         response = render_template(
             "errors/error.html", status=status, title=title, explanation=explanation
         )

@@ -60,6 +60,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = localized_date
     app.jinja_env.filters["localized"] = localized_name
     app.jinja_env.globals["current_language"] = current_language
+    from app.bookings.offers import offer_for
+
+    app.jinja_env.globals["offer_for"] = offer_for
     app.jinja_env.add_extension("jinja2.ext.do")
     labels.init_app(app)
 

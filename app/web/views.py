@@ -12,7 +12,15 @@ bp = Blueprint("web", __name__)
 
 @bp.route("/")
 def index():
-    return render_template("web/index.html")
+    from app.fees.errors import FeeError
+    from app.fees.services import schedule_in_force
+    from app.fees.views import today_in_helsinki
+
+    try:
+        schedule = schedule_in_force(today_in_helsinki())
+    except FeeError:
+        schedule = None
+    return render_template("web/index.html", schedule=schedule)
 
 
 @bp.route("/language/<code>")

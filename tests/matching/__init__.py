@@ -1,0 +1,1 @@
+"""Tests of matching experts to orders."""
