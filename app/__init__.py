@@ -70,6 +70,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.fees.views import bp as fees_bp
     from app.matching.views import bp as matching_bp
     from app.organisations.views import bp as organisations_bp
+    from app.participation.channel_views import bp as channel_bp
+    from app.participation.views import bp as participation_bp
     from app.payments.views import bp as payments_bp
     from app.payouts.views import bp as payouts_bp
     from app.payouts.views import money_bp
@@ -90,6 +92,8 @@ def _register_blueprints(app: Flask) -> None:
         payments_bp,
         money_bp,
         admin_bp,
+        participation_bp,
+        channel_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

@@ -225,6 +225,7 @@ def seed_demo(password: str = DEMO_PASSWORD, now: datetime | None = None) -> lis
     if db.session.scalar(select(Order).where(Order.organisation_id == organisation.id)) is None:
         _seed_orders(world, now)
     db.session.flush()
+    _seed_participation(world, add, now)
     return accounts
 
 
@@ -535,3 +536,10 @@ def seed_demo_emails() -> list[tuple[str, str]]:
     """The demo accounts that exist in the database, as (e-mail, role)."""
     users = db.session.scalars(select(User).where(User.email.like("%@demo.test")).order_by(User.id))
     return [(user.email, user.role) for user in users]
+
+
+def _seed_participation(world: DemoWorld, add, now: datetime) -> None:
+    """Groups, their meetings, records, evaluations, feedback and reports back (idempotent)."""
+    from app.participation.demo import seed_participation
+
+    seed_participation(world, add, now, order=_order, book=_book, report=_report)

@@ -70,6 +70,18 @@ def _run_invoicing(now):
     return run_invoicing(now)
 
 
+def _impact_report_requests(now):
+    from app.participation.impact import request_impact_reports
+
+    return request_impact_reports(now)
+
+
+def _feedback_requests(now):
+    from app.participation.feedback import request_feedback
+
+    return request_feedback(now)
+
+
 #: name → (interval in seconds, the service call)
 JOBS: dict[str, tuple[int, Callable]] = {
     "expire_invitations": (60, _expire_invitations),
@@ -79,6 +91,8 @@ JOBS: dict[str, tuple[int, Callable]] = {
     "end_finished_breaks": (3600, _end_finished_breaks),
     "deliver_mail": (30, _deliver_mail),
     "invoicing_run": (3600, _run_invoicing),
+    "impact_report_requests": (3600, _impact_report_requests),
+    "feedback_requests": (3600, _feedback_requests),
 }
 
 

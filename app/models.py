@@ -22,12 +22,37 @@ from app.experts.models import (
 from app.fees.models import AssignmentType, FeeRuleRow, FeeSchedule, TravelRate
 from app.mail.models import OutboxMessage
 from app.organisations.models import Membership, Organisation
-from app.participation.models import Feedback, ImpactReport
+from app.participation.models import (
+    AnonymousFeedback,
+    AnonymousFeedbackTag,
+    EvaluationAnswer,
+    EvaluationCriterion,
+    EvaluationResponse,
+    Feedback,
+    FollowUp,
+    GroupMeeting,
+    GroupMember,
+    ImpactReport,
+    MeetingEntry,
+    ParticipationGroup,
+    Topic,
+)
 from app.payments.models import Invoice, InvoiceLine, StripeEvent
 from app.payouts.models import PayoutBatch, PayoutItem
 from app.reference.models import ExpertiseArea, Municipality, Postcode
 
 __all__ = [
+    "AnonymousFeedback",
+    "AnonymousFeedbackTag",
+    "EvaluationAnswer",
+    "EvaluationCriterion",
+    "EvaluationResponse",
+    "FollowUp",
+    "GroupMeeting",
+    "GroupMember",
+    "MeetingEntry",
+    "ParticipationGroup",
+    "Topic",
     "ApiToken",
     "JobRun",
     "Assignment",

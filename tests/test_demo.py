@@ -35,6 +35,7 @@ DASHBOARDS = {
     "coordinator": "/coordinator/",
     "finance": "/finance/",
     "admin": "/admin/",
+    "participant": "/participation/",
 }
 NAMED_ACCOUNTS = {
     "admin@demo.test": "admin",

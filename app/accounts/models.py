@@ -18,7 +18,9 @@ EXPERT = "expert"
 COORDINATOR = "coordinator"
 FINANCE = "finance"
 ADMIN = "admin"
-ROLES = (ORGANISATION_MEMBER, EXPERT, COORDINATOR, FINANCE, ADMIN)
+#: A client or relative in a participation group (a light account: group pages only).
+PARTICIPANT = "participant"
+ROLES = (ORGANISATION_MEMBER, EXPERT, COORDINATOR, FINANCE, ADMIN, PARTICIPANT)
 LANGUAGES = ("fi", "sv", "en")
 
 

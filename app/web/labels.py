@@ -66,6 +66,7 @@ ROLE = {
     "coordinator": _l("Coordinator"),
     "finance": _l("Finance"),
     "admin": _l("Administrator"),
+    "participant": _l("Group member"),
 }
 
 

@@ -12,6 +12,7 @@ DASHBOARDS = {
     "coordinator": "matching.dashboard",
     "finance": "payouts.dashboard",
     "admin": "admin.dashboard",
+    "participant": "participation.home",
 }
 
 
