@@ -7,8 +7,9 @@ PYTHON3 ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
-# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x -k login"`.
-PYTEST_ARGS ?=
+# Arguments for pytest, e.g. `make test PYTEST_ARGS="-x -k login"`; by default two
+# workers (one per core), each with its own databases and browser server.
+PYTEST_ARGS ?= -n 2
 export PYTEST_ARGS
 
 .PHONY: run test test-sqlite test-postgres lint translations system-deps

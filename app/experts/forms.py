@@ -107,7 +107,7 @@ class ProfileForm(FlaskForm):
         validators=[Optional(),
                     NumberRange(min=0, max=100, message=_l("Give a percentage from 0 to 100."))],
         description=_l("You find it on your tax card, for example 15,5. If you leave this "
-                       "empty, 60 % is withheld."),
+                       "empty, 60 per cent is withheld."),
     )
 
     def validate_iban(self, field) -> None:

@@ -6,10 +6,17 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
+from wtforms.widgets import TextInput
 
 
 class LocalDecimalField(DecimalField):
-    """A decimal field that accepts "12,50" as well as "12.50" (and "1 234,50")."""
+    """A decimal field that accepts "12,50" as well as "12.50" (and "1 234,50").
+
+    Rendered as a text input (with ``inputmode="decimal"`` from the templates):
+    a number input would refuse the decimal comma in some browsers.
+    """
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if not valuelist:

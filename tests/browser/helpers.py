@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from flask import Flask
+from playwright.sync_api import Locator, Page, Response
 
 #: The password `flask seed-demo` gives every demo account (the live server's data).
 DEMO_PASSWORD = "kokemus-demo"
@@ -37,9 +40,30 @@ def login_as(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
         raise AssertionError(f"signing in as {email} failed; the page says: {alerts}")
 
 
-def axe_violations(page: Page, context=None) -> list[dict]:
-    """axe-core's violations on the page as it is now (all rules axe runs by default)."""
-    return _axe.run(page, context=context).response["violations"]
+#: Starts axe-core (every rule it runs by default) and keeps only the violations: the full
+#: results (passes, inapplicable rules …) are large and slow to pass to Python.
+_AXE_START = """([context, options]) => {
+    window.__axeViolations = undefined;
+    axe.run(context === null ? document : context, options).then(
+        results => { window.__axeViolations = results.violations; },
+        error => { window.__axeViolations = {error: String(error)}; });
+}"""
+
+
+def axe_violations(page: Page, context=None, timeout_ms: float = 30_000) -> list[dict]:
+    """axe-core's violations on the page as it is now (all rules axe runs by default).
+
+    Needs the page's JavaScript (axe runs asynchronously in the page): in a context made
+    with ``java_script_enabled=False`` it fails after ``timeout_ms`` instead of hanging.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe.axe_script)
+    page.evaluate(_AXE_START, [context, {"resultTypes": ["violations"]}])
+    outcome = page.wait_for_function("() => window.__axeViolations", timeout=timeout_ms)
+    violations = outcome.json_value()
+    if isinstance(violations, dict):
+        raise AssertionError(f"axe-core failed on {page.url}: {violations['error']}")
+    return violations
 
 
 def format_violations(violations: list[dict]) -> str:
@@ -58,9 +82,47 @@ def format_violations(violations: list[dict]) -> str:
 
 def assert_accessible(page: Page, context=None) -> None:
     """Fail, listing each violation, unless axe-core finds none on the page."""
-    results = _axe.run(page, context=context)
-    if results.violations_count > 0:
+    violations = axe_violations(page, context)
+    if violations:
         raise AssertionError(
-            f"{results.violations_count} accessibility violation(s) on {page.url}:\n"
-            + format_violations(results.response["violations"])
+            f"{len(violations)} accessibility violation(s) on {page.url}:\n"
+            + format_violations(violations)
         )
+
+
+def assert_page_structure(page: Page, language: str = "fi") -> None:
+    """The page says its language, has exactly one h1 and one main landmark."""
+    lang, h1s, mains = page.evaluate("""() => [
+        document.documentElement.getAttribute("lang"),
+        document.querySelectorAll("h1").length,
+        document.querySelectorAll("main, [role=main]").length,
+    ]""")
+    assert lang == language, f"{page.url}: html lang={lang!r}, expected {language!r}"
+    assert h1s == 1, f"{page.url}: {h1s} h1 elements, expected exactly one"
+    assert mains == 1, f"{page.url}: {mains} main landmarks, expected exactly one"
+
+
+def press_key(page: Page, control: Locator, key: str) -> None:
+    """Focus a control and press a key on it, as a keyboard user does."""
+    control.focus()
+    page.keyboard.press(key)
+
+
+def press_button(page: Page, name: str) -> Response:
+    """Focus the button called ``name``, press Enter and wait for the page it leads to."""
+    button = page.get_by_role("button", name=name, exact=True)
+    with page.expect_navigation() as navigation:
+        press_key(page, button, "Enter")
+    return navigation.value
+
+
+@contextmanager
+def live_db(app: Flask) -> Iterator:
+    """The live server's database session (look up ids, make tokens) in an app context."""
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            yield db.session
+        finally:
+            db.session.remove()

@@ -1,0 +1,520 @@
+"""Every page of every role, in Chromium, with zero axe-core violations.
+
+``CASES`` is the table: who signs in (``None``: nobody), which page, and
+optionally what to do on it first (press "Calculate the price", send an empty
+form so that the error summary shows, …). Each case gets a fresh browser
+context (signed in as its role: each user signs in through the login form once,
+and the cases reuse those cookies), loads the page and checks that the
+answer is the expected status (never 5xx), that ``html[lang]`` is the page's
+language, that there is exactly one ``h1`` and one ``main`` landmark, and that
+axe-core finds nothing. The table runs in Finnish; ``LOCALISED`` repeats key
+pages in Swedish and English.
+
+Ids in paths and sign-ins (``{order_filled}``, ``{invitee}`` …) come from the
+live server's demo database (``demo_ids``), so the table never hard-codes them.
+
+``test_every_page_has_a_browser_test`` fails when the app has a GET page (an
+url_map rule outside /api/ and /static/) that no case covers: add a case for
+each new page, or — only for redirects and downloads — an entry in ``NOT_PAGES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Response, expect
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+
+from tests.browser.helpers import assert_accessible, assert_page_structure, live_db, login_as
+
+ORG = "org@demo.test"  # admin of Demo hyvinvointialue (orders in every state)
+ORG2 = "org2@demo.test"  # an ordinary member of another organisation
+EXPERT = "expert1@demo.test"  # verified, with coming and past bookings
+APPLICANT = "applicant@demo.test"  # applied, not yet verified
+COORDINATOR = "coordinator@demo.test"
+FINANCE = "finance@demo.test"
+ADMIN = "admin@demo.test"
+PARTICIPANT = "raati@demo.test"  # chair of the client panel, member of the co-development group
+CLIENT = "asiakas@demo.test"  # a panel member who has not evaluated the past panel meeting
+INVITEE = "{invitee}"  # the expert of a pending demo invitation (looked up)
+PAYEE = "{payee}"  # the expert of the demo payout waiting for approval (looked up)
+
+#: A calculator query with a result (travel by car, a daily allowance, 2026 rates).
+PRICE_QUERY = (
+    "/prices?assignment_type=lecture&duration_minutes=90&date=2026-03-10&km_driven=84%2C5"
+    "&passengers=1&public_transport_eur=&parking_eur=6&trip_hours=7&one_way_km=42&free_meals=1"
+)
+
+#: GET rules that are not pages of their own (endpoint: why there is no case).
+NOT_PAGES = {
+    "web.choose_language": "stores the language and redirects back (used by LOCALISED cases)",
+    "web.home": "redirects to the signed-in user's dashboard",
+    "experts.certificate": "a certificate file download (attachment), not an HTML page",
+    "participation.reports_csv": "the participation figures as a CSV download (attachment)",
+    "payouts.download_bank_file": "a payment batch's pain.001 file download (attachment)",
+    "payouts.download_payroll": "a payment batch's payroll CSV download (attachment)",
+    "money.statement_download": "the expert's yearly statement as a CSV download (attachment)",
+}
+
+Step = Callable[[Page], Response]
+
+
+@dataclass(frozen=True)
+class Case:
+    user: str | None
+    path: str
+    status: int = 200
+    then: Step | None = None
+    note: str = ""
+
+    @property
+    def id(self) -> str:
+        who = (self.user or "anonymous").split("@")[0].strip("{}")
+        return f"{who}:{self.path}" + (f"[{self.note}]" if self.note else "")
+
+
+# --- steps done on a page before it is checked ----------------------------------------------
+
+
+def submit(form: str, fill: dict[str, str] | None = None) -> Step:
+    """Fill fields (CSS selector: value) and press the first submit button of ``form``."""
+
+    def step(page: Page) -> Response:
+        for selector, value in (fill or {}).items():
+            page.fill(selector, value)
+        with page.expect_navigation() as navigation:
+            page.locator(f"{form} [type=submit]").first.click()
+        return navigation.value
+
+    return step
+
+
+def calculate_order_price(page: Page) -> Response:
+    """Fill the order form (by field ids: the same in every language), press "Calculate"."""
+    page.check("input[name=kind][value=single]")
+    page.select_option("#assignment_type", "lecture")
+    page.fill("#title", "Luento henkilöstöpäivillä")
+    page.check("input[name=expertise_areas][value=mental-health]")
+    page.fill("#date", _in_days(21).isoformat())
+    page.fill("#start_time", "13:00")
+    page.fill("#duration_minutes", "90")
+    page.select_option("#municipality_code", "609")  # Pori
+    response = _press_action(page, "estimate")
+    expect(page.locator("#estimate-total-all")).to_be_visible()
+    return response
+
+
+def approve_with_a_wrong_code(page: Page) -> Response:
+    """Choose the first payout in the queue and approve it with a code that cannot be right."""
+    page.locator("input[name=item_ids]").first.check()
+    page.fill("#totp", "12")
+    with page.expect_navigation() as navigation:
+        page.locator('form[action$="/payouts/approve"] [type=submit]').click()
+    expect(page.locator("#totp-error")).to_be_visible()
+    return navigation.value
+
+
+def send_empty_order(page: Page) -> Response:
+    response = _press_action(page, "submit")
+    expect(page.locator("#error-summary")).to_be_visible()
+    return response
+
+
+def _press_action(page: Page, action: str) -> Response:
+    with page.expect_navigation() as navigation:
+        page.click(f"button[name=action][value={action}]")
+    return navigation.value
+
+
+def _in_days(days: int):
+    from app.common.timeutil import to_helsinki, utcnow
+
+    return to_helsinki(utcnow()).date() + timedelta(days=days)
+
+
+# --- the table -------------------------------------------------------------------------------
+
+#: Order ids looked up from the demo data: one per status, the series, a past booked order.
+ORDER_STATES = ("draft", "submitted", "matching", "partially_filled", "filled", "series",
+                "past_filled", "completed", "closed", "cancelled", "unfilled")
+#: The organisation's order page in the states whose page differs (buttons, booked experts,
+#: cancellation notes); "matching", "completed" and "closed" differ only in the status text.
+ORDER_PAGES = ("draft", "submitted", "partially_filled", "filled", "series", "past_filled",
+               "cancelled", "unfilled")
+
+CASES: list[Case] = [
+    # Anonymous visitors.
+    Case(None, "/"),
+    Case(None, "/login"),
+    Case(None, "/login", then=submit("form:has(#password)", {
+        "#email": "nobody@demo.test", "#password": "not-the-password"}), note="wrong password"),
+    Case(None, "/register/organisation"),
+    Case(None, "/register/organisation", 422, submit("main form"), "empty"),
+    Case(None, "/register/expert"),
+    Case(None, "/register/expert", 422, submit("main form"), "empty"),
+    Case(None, "/password/forgot"),
+    Case(None, "/password/forgot", 200, submit("main form"), "empty"),
+    Case(None, "/password/reset/{reset_token}"),
+    Case(None, "/accessibility"),
+    Case(None, "/prices"),
+    Case(None, PRICE_QUERY),
+    Case(None, "/prices?assignment_type=lecture&duration_minutes=lots&date=2026-03-10", 422,
+         note="invalid"),
+    Case(None, "/no-such-page", 404),
+    Case(None, "/feedback/"),
+    Case(None, "/feedback/", 422, submit("main form"), "empty"),
+    Case(None, "/feedback/thanks"),
+    Case(EXPERT, "/finance/", 403),
+    # Organisation members.
+    Case(ORG, "/organisation/"),
+    Case(ORG, "/organisation/members"),
+    Case(ORG, "/organisation/experts"),
+    Case(ORG, "/organisation/experts?q=&area=mental-health&language=&region=", note="search"),
+    Case(ORG, "/organisation/orders/new"),
+    Case(ORG, "/organisation/orders/new", then=calculate_order_price, note="price estimate"),
+    Case(ORG, "/organisation/orders/new", 422, send_empty_order, "errors"),
+    *[Case(ORG, f"/organisation/orders/{{order_{state}}}") for state in ORDER_PAGES],
+    Case(ORG, "/organisation/orders/{order_submitted}/cancel"),
+    Case(ORG, "/organisation/orders/{order_filled}/cancel"),
+    Case(ORG, "/organisation/orders/{reported_order}/assignments/{reported_assignment}"),
+    Case(ORG, "/organisation/invoices"),
+    Case(ORG, "/organisation/invoices/{invoice}"),
+    Case(ORG2, "/organisation/invoices/{invoice}", 404, note="another organisation's"),
+    Case(ORG2, "/organisation/"),
+    Case(ORG2, "/organisation/members"),
+    # Experts.
+    Case(EXPERT, "/expert/"),
+    Case(EXPERT, "/expert/work/"),
+    Case(EXPERT, "/expert/work/invitations/{accepted_invitation}"),
+    Case(EXPERT, "/expert/work/orders/{withdrawable_order}/withdraw"),
+    Case(EXPERT, "/expert/work/assignments/{past_assignment}/report"),
+    Case(EXPERT, "/expert/work/assignments/{past_assignment}/report",
+         then=lambda page: _press_action(page, "calculate"), note="calculated"),
+    Case(EXPERT, "/expert/profile"),
+    Case(EXPERT, "/expert/profile", 422, submit("form:has(#iban)", {"#iban": "FI00 1234"}),
+         "invalid IBAN"),
+    Case(EXPERT, "/expert/availability"),
+    Case(EXPERT, "/expert/availability", 422, submit('form[action$="/availability/periods"]'),
+         "empty period"),
+    Case(EXPERT, "/expert/application"),
+    Case(EXPERT, "/expert/money"),
+    Case(PAYEE, "/expert/money?year={payout_year}", note="payouts"),
+    Case(PAYEE, "/expert/money/{payout_year}/statement"),
+    Case(INVITEE, "/expert/work/invitations/{pending_invitation}"),
+    Case(APPLICANT, "/expert/"),
+    Case(APPLICANT, "/expert/work/"),
+    Case(APPLICANT, "/expert/profile"),
+    Case(APPLICANT, "/expert/availability"),
+    Case(APPLICANT, "/expert/application"),
+    Case(APPLICANT, "/expert/application", 422,
+         submit('form[action$="/application/training"]'), "empty training"),
+    # Coordinators.
+    Case(COORDINATOR, "/coordinator/"),
+    Case(COORDINATOR, "/coordinator/applications"),
+    Case(COORDINATOR, "/coordinator/applications/{applicant_expert}"),
+    Case(COORDINATOR, "/coordinator/applications/{applicant_expert}", 422,
+         submit('form[action$="/reject"]'), "reject without reason"),
+    Case(COORDINATOR, "/coordinator/orders/{order_matching}"),
+    Case(COORDINATOR, "/coordinator/orders/{order_partially_filled}"),
+    Case(COORDINATOR, "/coordinator/orders/{order_series}"),
+    Case(COORDINATOR, "/coordinator/orders/{order_closed}", note="cannot invite"),
+    # Finance.
+    Case(FINANCE, "/finance/"),
+    Case(FINANCE, "/finance/invoices"),
+    Case(FINANCE, "/finance/invoices?status=open", note="filtered"),
+    Case(FINANCE, "/finance/invoices/{invoice}"),
+    Case(FINANCE, "/finance/payouts"),
+    Case(FINANCE, "/finance/payouts?status=all", note="all"),
+    Case(FINANCE, "/finance/payouts", 422, approve_with_a_wrong_code, "wrong code"),
+    Case(FINANCE, "/finance/payouts/{payout_pending}"),
+    Case(FINANCE, "/finance/payouts/{payout_pending}", 422, submit('form[action$="/reject"]'),
+         "reject without reason"),
+    Case(FINANCE, "/finance/batches"),
+    Case(FINANCE, "/finance/batches/{batch}"),
+    Case(FINANCE, "/finance/two-factor"),
+    Case(ADMIN, "/finance/two-factor", note="set-up"),
+    # Participation: groups, meetings and their records, feedback, reporting back, the
+    # anonymous channel (participants, organisations, experts and coordinators).
+    Case(PARTICIPANT, "/participation/"),
+    Case(ORG, "/participation/"),
+    Case(EXPERT, "/participation/"),
+    Case(COORDINATOR, "/participation/"),
+    Case(ORG, "/participation/groups/new"),
+    Case(ORG, "/participation/groups/new", 422, submit("main form"), "empty"),
+    Case(COORDINATOR, "/participation/groups/new", note="staff"),
+    Case(ORG, "/participation/groups/{panel}"),
+    Case(PARTICIPANT, "/participation/groups/{panel}"),
+    Case(EXPERT, "/participation/groups/{panel}"),
+    Case(ORG, "/participation/groups/{co_development_group}"),
+    Case(ORG, "/participation/groups/{panel}/edit"),
+    Case(ORG, "/participation/groups/{panel}/members"),
+    Case(ORG, "/participation/groups/{panel}/meetings/new"),
+    Case(ORG, "/participation/groups/{co_development_group}/evaluation"),
+    Case(PARTICIPANT, "/participation/groups/{co_development_group}/evaluation"),
+    Case(ORG, "/participation/sessions/{past_panel_session}"),
+    Case(PARTICIPANT, "/participation/sessions/{past_panel_session}"),
+    Case(ORG, "/participation/sessions/{co_development_session}"),
+    Case(CLIENT, "/participation/sessions/{past_panel_session}/evaluation"),
+    Case(ORG, "/participation/feedback"),
+    Case(EXPERT, "/participation/feedback"),
+    Case(COORDINATOR, "/participation/feedback", note="staff"),
+    Case(ORG, "/participation/feedback/assignments/{organisation_feedback_assignment}"),
+    Case(EXPERT, "/participation/feedback/assignments/{expert_feedback_assignment}"),
+    Case(ORG, "/participation/reports-back"),
+    Case(ORG, "/participation/reports-back/{open_report}"),
+    Case(PARTICIPANT, "/participation/reports-back/{answered_report}"),
+    Case(ORG, "/participation/reports"),
+    Case(COORDINATOR, "/participation/reports", note="staff"),
+    Case(COORDINATOR, "/participation/channel"),
+    Case(COORDINATOR, "/participation/channel/{forwarded_message}"),
+    Case(ORG, "/participation/channel/forwarded"),
+    # Administrators.
+    Case(ADMIN, "/admin/"),
+    Case(ADMIN, "/admin/fees"),
+    Case(ADMIN, "/admin/fees/schedules/new"),
+    Case(ADMIN, "/admin/fees/rates/new"),
+    Case(ADMIN, "/admin/fees/types/new"),
+    Case(ADMIN, "/admin/fees/types/new", 200, submit("main form"), "empty"),
+    Case(ADMIN, "/admin/settings"),
+    Case(ADMIN, "/coordinator/", note="admin"),
+    # Every signed-in user changes their own password here.
+    *[Case(user, "/password/change")
+      for user in (ORG, ORG2, EXPERT, APPLICANT, COORDINATOR, FINANCE, ADMIN, PARTICIPANT)],
+    Case(ORG, "/password/change", 200, submit("main form"), "empty"),
+]
+
+#: Key pages again in Swedish and English (untranslated layout, lang attributes, text length).
+LOCALISED: list[tuple[str, Case]] = [
+    (language, case)
+    for language in ("sv", "en")
+    for case in (
+        Case(None, PRICE_QUERY),
+        Case(None, "/register/expert", 422, submit("main form"), "empty"),
+        Case(ORG, "/organisation/orders/new", then=calculate_order_price, note="price estimate"),
+        Case(INVITEE, "/expert/work/invitations/{pending_invitation}"),
+        Case(PARTICIPANT, "/participation/groups/{panel}"),
+        Case(COORDINATOR, "/coordinator/orders/{order_matching}"),
+        Case(FINANCE, "/finance/payouts"),
+        Case(PAYEE, "/expert/money?year={payout_year}", note="payouts"),
+    )
+]
+
+
+# --- ids from the live server's demo data -----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_ids(live_server) -> dict[str, str]:
+    """Order, invitation and applicant ids (and a reset token) from the live demo database."""
+    from app.accounts.models import User
+    from app.accounts.services import make_reset_token
+    from app.bookings.models import Assignment, Invitation, Order
+    from app.common.timeutil import utcnow
+    from app.organisations.models import Organisation
+
+    app = live_server.app
+    with live_db(app) as session:
+        now = utcnow()
+        organisation = session.scalar(
+            select(Organisation).where(Organisation.name == "Demo hyvinvointialue"))
+        orders = session.scalars(select(Order).where(Order.organisation_id == organisation.id)
+                                 .order_by(Order.id)).all()
+        ids: dict[str, object] = {}
+        for order in orders:
+            ids.setdefault(f"order_{order.status}", order.id)
+            if order.series_template:
+                ids.setdefault("order_series", order.id)
+            if order.status == "filled" and order.starts_at < now:
+                ids.setdefault("order_past_filled", order.id)
+
+        def expert_user(email: str) -> User:
+            return session.scalar(select(User).where(User.email == email))
+
+        pending = session.scalars(
+            select(Invitation).where(Invitation.status == "pending", Invitation.expires_at > now)
+            .order_by(Invitation.id)).first()
+        ids["pending_invitation"] = pending.id
+        ids["invitee"] = pending.expert.user.email
+
+        expert = expert_user(EXPERT).expert_profile
+        ids["accepted_invitation"] = session.scalars(
+            select(Invitation).where(Invitation.expert_id == expert.id,
+                                     Invitation.status == "accepted")
+            .order_by(Invitation.id)).first().id
+        ids["withdrawable_order"] = session.scalars(
+            select(Assignment.order_id).where(Assignment.expert_id == expert.id,
+                                              Assignment.status == "booked",
+                                              Assignment.starts_at > now)
+            .order_by(Assignment.starts_at)).first()
+        ids["past_assignment"] = session.scalars(
+            select(Assignment.id).where(Assignment.expert_id == expert.id,
+                                        Assignment.status == "booked",
+                                        Assignment.ends_at < now)
+            .order_by(Assignment.starts_at)).first()
+        reported = session.scalars(select(Assignment).where(Assignment.status == "reported")
+                                   .order_by(Assignment.id)).first()
+        ids["reported_assignment"], ids["reported_order"] = reported.id, reported.order_id
+
+        ids["applicant_expert"] = expert_user(APPLICANT).expert_profile.id
+        from tests.payments.helpers import ensure_demo_invoice
+
+        ids["invoice"] = ensure_demo_invoice()
+        from app.common.timeutil import to_helsinki
+        from app.payouts.models import PayoutItem
+        from tests.payouts.helpers import ensure_demo_batch
+
+        ids["batch"] = ensure_demo_batch()
+        waiting = session.scalars(select(PayoutItem).where(
+            PayoutItem.status == "pending_approval").order_by(PayoutItem.id)).first()
+        ids["payout_pending"] = waiting.id
+        ids["payee"] = waiting.expert.user.email
+        ids["payout_year"] = to_helsinki(waiting.work_date).year
+        ids.update(participation_ids(session, now, expert_user))
+        ids["reset_token"] = make_reset_token(app.config["SECRET_KEY"],
+                                              expert_user("expert24@demo.test"))
+    missing = [f"order_{state}" for state in ORDER_STATES if f"order_{state}" not in ids]
+    assert not missing, f"the demo data has no order for {missing}"
+    return {key: str(value) for key, value in ids.items()}
+
+
+def participation_ids(session, now, expert_user) -> dict[str, object]:
+    """The demo's client panel and co-development group, their sessions, reports back, an
+    anonymous message and assignments still waiting for feedback."""
+    from app.bookings.models import Order
+    from app.participation.feedback import waiting_for_feedback
+    from app.participation.models import (
+        AnonymousFeedback,
+        GroupMeeting,
+        ImpactReport,
+        ParticipationGroup,
+    )
+
+    def group(kind: str) -> ParticipationGroup:
+        return session.scalars(select(ParticipationGroup).where(ParticipationGroup.kind == kind)
+                               .order_by(ParticipationGroup.id)).first()
+
+    def sessions_of(group: ParticipationGroup):
+        orders = session.scalars(select(Order).join(GroupMeeting)
+                                 .where(GroupMeeting.group_id == group.id)
+                                 .order_by(Order.id)).all()
+        return sorted((s for order in orders for s in order.sessions), key=lambda s: s.starts_at)
+
+    panel, co_development = group("client_panel"), group("participation_group")
+    reports = session.scalars(select(ImpactReport).order_by(ImpactReport.id)).all()
+    return {
+        "panel": panel.id,
+        "co_development_group": co_development.id,
+        "past_panel_session": next(s.id for s in sessions_of(panel) if s.starts_at < now),
+        "co_development_session": sessions_of(co_development)[0].id,
+        "open_report": next(r.id for r in reports if r.answered_at is None),
+        "answered_report": next(r.id for r in reports if r.answered_at is not None),
+        # Forwarded, not new: opening a new message would mark it read for other tests.
+        "forwarded_message": session.scalars(
+            select(AnonymousFeedback.id).where(AnonymousFeedback.status == "forwarded")
+            .order_by(AnonymousFeedback.id)).first(),
+        "organisation_feedback_assignment": waiting_for_feedback(expert_user(ORG), now)[0].id,
+        "expert_feedback_assignment": waiting_for_feedback(expert_user(EXPERT), now)[0].id,
+    }
+
+
+# --- the checks ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def signed_in(browser: Browser, browser_context_args: dict):
+    """``state(user, language)``: the cookies of ``user`` signed in through the login form.
+
+    Each user signs in once per language (after choosing it with /language/<code>, which
+    only stores it in the session); every case then starts a fresh context from those
+    cookies instead of typing the password again, which keeps the table fast.
+    """
+    states: dict[tuple[str | None, str], dict] = {}
+
+    def state(user: str | None, language: str) -> dict:
+        if (user, language) not in states:
+            context = browser.new_context(**browser_context_args)
+            page = context.new_page()
+            if language != "fi":
+                page.goto(f"/language/{language}")
+            if user:
+                login_as(page, user)
+            states[user, language] = context.storage_state()
+            context.close()
+        return states[user, language]
+
+    return state
+
+
+def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
+               language: str = "fi") -> None:
+    user = case.user.format(**ids) if case.user else None
+    page = new_context(storage_state=signed_in(user, language)).new_page()
+    path = case.path.format(**ids)
+    response = page.goto(path)
+    if case.then is None:
+        assert urlsplit(page.url).path == urlsplit(path).path, f"{path} led to {page.url}"
+    elif response is not None and response.ok:
+        response = case.then(page)
+    assert response is not None, f"no answer for {path}"
+    assert response.status < 500, f"{path}: {response.status}"
+    assert response.status == case.status, f"{path}: {response.status}, not {case.status}"
+    assert_page_structure(page, language)
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_page_is_accessible_in_finnish(new_context, signed_in, demo_ids, case: Case):
+    check_page(new_context, signed_in, case, demo_ids)
+
+
+@pytest.mark.parametrize(("language", "case"), LOCALISED,
+                         ids=[f"{language}-{case.id}" for language, case in LOCALISED])
+def test_key_page_is_accessible_in_other_languages(new_context, signed_in, demo_ids, language,
+                                                   case: Case):
+    check_page(new_context, signed_in, case, demo_ids, language)
+
+
+def test_every_page_has_a_browser_test(live_server, demo_ids):
+    """Each GET page of the url_map has a case above (matched by endpoint)."""
+    app = live_server.app
+    adapter = app.url_map.bind("127.0.0.1")
+    covered = set()
+    for case in CASES + [case for _, case in LOCALISED]:
+        try:
+            endpoint, _ = adapter.match(urlsplit(case.path.format(**demo_ids)).path, "GET")
+        except NotFound:
+            assert case.status == 404, f"no page at {case.path}"
+            continue
+        covered.add(endpoint)
+    pages = {
+        rule.endpoint: rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.rule.startswith(("/api/", "/static/"))
+    }
+    uncovered = sorted(f"{rule} ({endpoint})" for endpoint, rule in pages.items()
+                       if endpoint not in covered and endpoint not in NOT_PAGES)
+    assert not uncovered, (
+        "GET pages without a case in tests/browser/test_pages.py (add one, or explain in "
+        "NOT_PAGES why it is not a page):\n  " + "\n  ".join(uncovered))
+    stale = sorted(set(NOT_PAGES) - set(pages))
+    assert not stale, f"NOT_PAGES lists endpoints the app no longer has: {stale}"
+
+
+def test_the_axe_check_finds_violations(page: Page):
+    """The checker itself works and runs the WCAG and best-practice rules: a page with a
+    nameless image, an unlabelled field, pale text, a skipped heading level, an empty link
+    and content outside the landmarks fails with each of them."""
+    page.set_content(
+        '<!doctype html><html lang="fi"><head><title>Koe</title></head><body><main>'
+        '<h1>Otsikko</h1><h3>Väliotsikko</h3><img src="x.png"><input>'
+        '<p style="color:#bbb;background:#fff">Vaalea teksti</p><a href="/x"></a>'
+        '</main><div>Maamerkkien ulkopuolella</div></body></html>')
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+    for rule in ("image-alt", "label", "color-contrast", "heading-order", "link-name", "region"):
+        assert f"- {rule} (" in str(failure.value), rule
