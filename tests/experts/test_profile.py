@@ -93,7 +93,7 @@ def test_the_form_explains_every_field(app, client, expert):
     for hint in (
         "Many experts receive benefits or a pension with an earnings limit. "
         "We warn you before you go over it.",
-        "If you leave this empty, 60 % is withheld.",
+        "If you leave this empty, 60 per cent is withheld.",
         "Organisations may see this before booking",
         "I have experience of this",
         "If you write your postcode, we find your municipality from it.",
