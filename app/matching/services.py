@@ -16,11 +16,13 @@ in `app.matching.rules`.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from math import pi
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Float, and_, bindparam, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from app.bookings.models import Assignment, Invitation, Order
@@ -104,14 +106,15 @@ def _next_month_start(year: int, month: int) -> datetime:
     return _month_start(year + month // 12, month % 12 + 1)
 
 
-def _earned_between(start: datetime, end: datetime, limit_column):
-    """Fees earned in [start, end) by the row's expert; computed only when they have a limit."""
+def _earned(limit_column, key: str):
+    """Fees earned between the parameters ``<key>_from`` and ``<key>_to`` by the row's
+    expert; computed only when the expert has set ``limit_column``."""
     earned = (
         select(func.sum(PayoutItem.fee))
         .where(
             PayoutItem.expert_id == ExpertProfile.id,
-            PayoutItem.work_date >= start,
-            PayoutItem.work_date < end,
+            PayoutItem.work_date >= bindparam(f"{key}_from"),
+            PayoutItem.work_date < bindparam(f"{key}_to"),
             PayoutItem.status.not_in(NOT_EARNED_PAYOUT_STATUSES),
         )
         .scalar_subquery()
@@ -119,56 +122,68 @@ def _earned_between(start: datetime, end: datetime, limit_column):
     return case((limit_column.is_not(None), earned), else_=None)
 
 
-def _pool(area_ids: list[int]):
-    """The experts of the order's first expertise area: a small, indexed set of ids that
-    drives both queries (the other filters are then index look-ups per expert)."""
-    if not area_ids:
+def _pool(areas: int):
+    """The experts of the order's first expertise area (parameter ``area_0``): a small,
+    indexed set of ids that drives both queries; the other filters are then index
+    look-ups per expert."""
+    if not areas:
         return select(ExpertProfile.id).where(ExpertProfile.status == VERIFIED)
-    return select(ExpertArea.expert_id).where(ExpertArea.area_id == area_ids[0])
+    return select(ExpertArea.expert_id).where(ExpertArea.area_id == bindparam("area_0"))
 
 
-def _may_be_in_range(need: OrderNeeds):
+def _may_be_in_range():
     """A necessary condition for the travel range that SQL can test without trigonometry.
 
     The great-circle distance is at least the north-south distance, so an expert
-    whose latitude alone is farther from the venue than their range is out of
-    range. The exact check stays in `rules.filter_reasons`. Experts without a
-    home municipality (no latitude) cannot take on-site work and drop out here.
+    whose latitude alone is farther from the venue (parameter ``venue_lat``) than
+    their range is out of range. The exact check stays in `rules.filter_reasons`.
+    Experts without a home municipality (no latitude) cannot take on-site work and
+    drop out here.
     """
     km_per_degree = EARTH_RADIUS_KM * pi / 180 * ROAD_FACTOR
     return (
-        func.abs(Municipality.latitude - need.venue_lat) * km_per_degree
+        func.abs(Municipality.latitude - bindparam("venue_lat", type_=Float))
+        * km_per_degree
         <= ExpertProfile.travel_range_km + RANGE_SLACK_KM
     )
 
 
-def _candidate_query(order: Order, need: OrderNeeds, now: datetime, area_ids: list[int]):
-    """Experts passing the cheap filters, with what ranking needs; and the earnings columns'
-    (year, month) and year keys, in the order they follow the fixed columns."""
-    months = sorted(need.fee_by_month)
-    years = sorted(need.fee_by_year)
-    earnings = [
-        _earned_between(_month_start(y, m), _next_month_start(y, m),
-                        ExpertProfile.monthly_earnings_limit)
-        for y, m in months
-    ] + [
-        _earned_between(_month_start(y, 1), _month_start(y + 1, 1),
-                        ExpertProfile.yearly_earnings_limit)
-        for y in years
-    ]
+@dataclass(frozen=True)
+class _Shape:
+    """What the SQL of a match depends on; the values themselves are bound parameters."""
+
+    areas: int
+    sessions: int
+    months: int
+    years: int
+    remote: bool
+
+
+@lru_cache(maxsize=256)
+def _statements(shape: _Shape):
+    """The candidate and busy-time queries of one shape, built once per process."""
+    return _candidate_query(shape), _busy_query(shape)
+
+
+def _candidate_query(shape: _Shape):
+    """Experts passing the cheap filters, with what ranking needs. The earnings columns
+    (``month_<i>`` then ``year_<i>``) follow the fixed columns."""
     recent = (
         select(func.count())
         .where(
             PayoutItem.expert_id == ExpertProfile.id,
-            PayoutItem.work_date >= now - timedelta(days=RECENT_DAYS),
-            PayoutItem.work_date <= now,
+            PayoutItem.work_date >= bindparam("recent_from"),
+            PayoutItem.work_date <= bindparam("recent_to"),
             PayoutItem.status.not_in(NOT_EARNED_PAYOUT_STATUSES),
         )
         .scalar_subquery()
     )
     invited = exists().where(
-        Invitation.order_id == order.id, Invitation.expert_id == ExpertProfile.id
+        Invitation.order_id == bindparam("order_id"), Invitation.expert_id == ExpertProfile.id
     )
+    earnings = [
+        _earned(ExpertProfile.monthly_earnings_limit, f"month_{i}") for i in range(shape.months)
+    ] + [_earned(ExpertProfile.yearly_earnings_limit, f"year_{i}") for i in range(shape.years)]
     query = (
         select(
             ExpertProfile.id,
@@ -185,43 +200,46 @@ def _candidate_query(order: Order, need: OrderNeeds, now: datetime, area_ids: li
             *earnings,
         )
         .outerjoin(Municipality, Municipality.code == ExpertProfile.home_municipality_code)
-        .where(ExpertProfile.id.in_(_pool(area_ids)))
+        .where(ExpertProfile.id.in_(_pool(shape.areas)))
         .where(ExpertProfile.status == VERIFIED)
         .where(or_(ExpertProfile.paused_until.is_(None),
-                   ExpertProfile.paused_until <= need.first_day))
+                   ExpertProfile.paused_until <= bindparam("first_day")))
         .where(exists().where(
             ExpertAssignmentType.expert_id == ExpertProfile.id,
-            ExpertAssignmentType.assignment_type_id == order.assignment_type_id,
+            ExpertAssignmentType.assignment_type_id == bindparam("type_id"),
         ))
         .where(exists().where(
             ExpertLanguage.expert_id == ExpertProfile.id,
-            ExpertLanguage.language == order.language,
+            ExpertLanguage.language == bindparam("language"),
         ))
         .order_by(ExpertProfile.id)
     )
-    for area_id in area_ids[1:]:
+    for i in range(1, shape.areas):
         query = query.where(exists().where(
-            ExpertArea.expert_id == ExpertProfile.id, ExpertArea.area_id == area_id
+            ExpertArea.expert_id == ExpertProfile.id, ExpertArea.area_id == bindparam(f"area_{i}")
         ))
-    if order.remote:
-        query = query.where(ExpertProfile.remote_ok.is_(True))
-    else:
-        query = query.where(_may_be_in_range(need))
-    return query, months, years
+    if shape.remote:
+        return query.where(ExpertProfile.remote_ok.is_(True))
+    return query.where(_may_be_in_range())
 
 
-def _busy_query(sessions: tuple[Interval, ...], pool):
-    """Bookings (not cancelled) and unavailabilities overlapping ``sessions``, of the
-    experts in ``pool`` (a subquery of expert ids)."""
+def _busy_query(shape: _Shape):
+    """Bookings (not cancelled) and unavailabilities of the experts in the pool that
+    overlap a session [``session_<i>_start``, ``session_<i>_end``)."""
+    pool = _pool(shape.areas)
     booked = select(
         Assignment.expert_id, Assignment.starts_at, Assignment.ends_at, literal("booked")
     ).where(
         Assignment.expert_id.in_(pool),
         Assignment.status.not_in(CANCELLED_ASSIGNMENT_STATUSES),
         or_(*[
-            and_(Assignment.starts_at > start - MAX_SESSION, Assignment.starts_at < end,
-                 Assignment.ends_at > start)
-            for start, end in sessions
+            and_(
+                # Bookings last at most a day: this bound lets the index on starts_at work.
+                Assignment.starts_at > bindparam(f"session_{i}_earliest"),
+                Assignment.starts_at < bindparam(f"session_{i}_end"),
+                Assignment.ends_at > bindparam(f"session_{i}_start"),
+            )
+            for i in range(shape.sessions)
         ]),
     )
     unavailable = select(
@@ -230,11 +248,37 @@ def _busy_query(sessions: tuple[Interval, ...], pool):
     ).where(
         Unavailability.expert_id.in_(pool),
         or_(*[
-            and_(Unavailability.starts_at < end, Unavailability.ends_at > start)
-            for start, end in sessions
+            and_(Unavailability.starts_at < bindparam(f"session_{i}_end"),
+                 Unavailability.ends_at > bindparam(f"session_{i}_start"))
+            for i in range(shape.sessions)
         ]),
     )
     return union_all(booked, unavailable)
+
+
+def _parameters(order: Order, need: OrderNeeds, now: datetime, area_ids: list[int],
+                months: list[tuple[int, int]], years: list[int]) -> dict:
+    """The values of the bound parameters of `_statements`."""
+    values = {
+        "order_id": order.id,
+        "type_id": order.assignment_type_id,
+        "language": order.language,
+        "first_day": need.first_day,
+        "recent_from": now - timedelta(days=RECENT_DAYS),
+        "recent_to": now,
+        "venue_lat": need.venue_lat,
+    }
+    values.update({f"area_{i}": area_id for i, area_id in enumerate(area_ids)})
+    for i, (start, end) in enumerate(need.sessions):
+        values.update({f"session_{i}_start": start, f"session_{i}_end": end,
+                       f"session_{i}_earliest": start - MAX_SESSION})
+    for i, (year, month) in enumerate(months):
+        values.update({f"month_{i}_from": _month_start(year, month),
+                       f"month_{i}_to": _next_month_start(year, month)})
+    for i, year in enumerate(years):
+        values.update({f"year_{i}_from": _month_start(year, 1),
+                       f"year_{i}_to": _month_start(year + 1, 1)})
+    return values
 
 
 def candidate_facts(order: Order, need: OrderNeeds, now: datetime) -> list[CandidateFacts]:
@@ -244,12 +288,13 @@ def candidate_facts(order: Order, need: OrderNeeds, now: datetime) -> list[Candi
     facts record the ones the order asks for; `rules.filter_reasons` checks the rest.
     """
     area_ids = sorted(area.id for area in order.expertise_areas)
-    query, months, years = _candidate_query(order, need, now, area_ids)
-    rows = db.session.execute(query).all()
+    months, years = sorted(need.fee_by_month), sorted(need.fee_by_year)
+    shape = _Shape(len(area_ids), len(need.sessions), len(months), len(years), need.remote)
+    candidates, overlapping = _statements(shape)
+    values = _parameters(order, need, now, area_ids, months, years)
+    rows = db.session.execute(candidates, values).all()
     busy: dict[int, dict[str, list[Interval]]] = defaultdict(lambda: defaultdict(list))
-    for expert_id, starts_at, ends_at, kind in db.session.execute(
-        _busy_query(need.sessions, _pool(area_ids))
-    ).all():
+    for expert_id, starts_at, ends_at, kind in db.session.execute(overlapping, values):
         busy[expert_id][kind].append((starts_at, ends_at))
     languages = frozenset({need.language})
     type_codes = frozenset({need.type_code})

@@ -384,6 +384,7 @@ def measure(order_ids: list[int], rounds: int, now: datetime) -> dict:
     from app.matching.services import match_order
 
     timings, queries, candidates = [], [], []
+    load_before = os.getloadavg()[0]
     for order_id in order_ids:
         for attempt in range(rounds + 1):
             db.session.expire_all()
@@ -405,6 +406,7 @@ def measure(order_ids: list[int], rounds: int, now: datetime) -> dict:
         "queries": (min(queries), max(queries)),
         "candidates": statistics.median(candidates),
         "samples": len(timings),
+        "load": (load_before, os.getloadavg()[0]),
     }
 
 
@@ -453,7 +455,8 @@ def table(args: argparse.Namespace, result: dict) -> str:
         f"| {result['max']:.1f} | {queries} | {result['candidates']:.0f} |",
         "",
         f"{result['server']}; {result['payout_items']:,} payout items; "
-        f"seeded in {result['seed_seconds']:.0f} s.",
+        f"seeded in {result['seed_seconds']:.0f} s; {os.cpu_count()} CPUs, 1-minute load "
+        f"average {result['load'][0]:.1f} before and {result['load'][1]:.1f} after the timing.",
     ])
 
 
