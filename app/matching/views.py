@@ -60,6 +60,18 @@ def _chosen_ids(candidate_ids: set[int]) -> tuple[list[int], str | None]:
     return chosen, None
 
 
+def _top_ids(matches, order) -> tuple[list[int], str | None]:
+    """The N best-ranked candidates not yet invited (N from the form)."""
+    raw = (request.form.get("top_count") or "").strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 50:
+        return [], _("Give how many experts to invite: a whole number from 1 to 50.")
+    invited = {i.expert_id for i in order.invitations}
+    chosen = [m.expert_id for m in matches if m.expert_id not in invited][: int(raw)]
+    if not chosen:
+        return [], _("No candidate is left to invite.")
+    return chosen, None
+
+
 def _invite(order, chosen: list[int]) -> bool:
     """Invite the chosen experts through the booking service; False (and a message) on failure."""
     try:
@@ -86,7 +98,10 @@ def order_matches(order_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        chosen, problem = _chosen_ids({m.expert_id for m in matches})
+        if request.form.get("action") == "top":
+            chosen, problem = _top_ids(matches, order)
+        else:
+            chosen, problem = _chosen_ids({m.expert_id for m in matches})
         if problem:
             flash(problem, "error")
         elif _invite(order, chosen):

@@ -142,3 +142,26 @@ def test_the_form_needs_a_csrf_token(app, csrf_client, cast):
         "expert_ids": [str(cast.expert_id)], "csrf_token": csrf_token(form_page)})
     assert accepted.status_code == 302
     assert invitations(app, cast.order_a) == [(cast.expert_id, "pending")]
+
+
+def test_coordinator_invites_the_best_ranked_automatically(app, client, login):
+    from datetime import timedelta
+
+    from app.bookings.models import Invitation
+    from app.common.timeutil import utcnow
+    from app.extensions import db
+    from tests import factories
+
+    with app.app_context():
+        start = (utcnow() + timedelta(days=10)).replace(minute=0, second=0, microsecond=0)
+        order = factories.order(sessions=[(start, 45)], experts_needed=2)
+        near = [factories.expert(home_municipality_code=code) for code in ("609", "886", "684")]
+        coordinator = factories.user("coordinator")
+        db.session.commit()
+        login(client, coordinator.email)
+        url = f"/coordinator/orders/{order.id}"
+        refused = client.post(url, data={"action": "top", "top_count": "zero"})
+        assert refused.status_code == 200
+        assert client.post(url, data={"action": "top", "top_count": "2"}).status_code == 302
+        invited = {i.expert_id for i in db.session.query(Invitation).filter_by(order_id=order.id)}
+        assert invited == {near[0].id, near[1].id}
