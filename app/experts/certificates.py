@@ -1,109 +1,40 @@
-"""Training certificates on disk: type checked by content, size-limited, random names.
+"""Training certificates on disk: the shared upload rules (`app.common.uploads`) with the
+certificate's own folder, field name and download name.
 
 Files live under ``<instance>/uploads/certificates/`` (``UPLOAD_FOLDER`` overrides
 ``<instance>/uploads``), outside the web root; they are only served through a
-view that checks who asks. The user's own file name is kept in the database for
-the download, never used on disk.
+view that checks who asks.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
-from dataclasses import dataclass
 from typing import BinaryIO
 
-from flask import current_app
-from werkzeug.security import safe_join
+from app.common import uploads
+from app.common.uploads import (  # noqa: F401  (re-exported for the expert pages)
+    KINDS,
+    FileKind,
+    kind_for_path,
+    kind_of,
+    remove_stored,
+    stored_path,
+    upload_root,
+)
 
-from app.common.errors import InvalidInput
-
-MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
+MAX_CERTIFICATE_BYTES = uploads.MAX_UPLOAD_BYTES
 CERTIFICATE_DIR = "certificates"
 
 
-@dataclass(frozen=True)
-class FileKind:
-    extension: str
-    mimetype: str
-    magic: bytes
-
-
-#: The accepted kinds, recognised by their first bytes (the name is never trusted).
-KINDS = (
-    FileKind(".pdf", "application/pdf", b"%PDF-"),
-    FileKind(".png", "image/png", b"\x89PNG\r\n\x1a\n"),
-    FileKind(".jpg", "image/jpeg", b"\xff\xd8\xff"),
-)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def kind_of(content: bytes) -> FileKind | None:
-    """The kind of a file from its first bytes, or None when it is not PDF, PNG or JPEG."""
-    for kind in KINDS:
-        if content.startswith(kind.magic):
-            return kind
-    return None
-
-
-def kind_for_path(path: str) -> FileKind:
-    """The kind of a stored file from the extension we gave it."""
-    extension = os.path.splitext(path)[1].lower()
-    return next((k for k in KINDS if k.extension == extension), KINDS[0])
-
-
 def read_certificate(stream: BinaryIO) -> tuple[bytes, FileKind]:
-    """Read an uploaded file; `InvalidInput` when it is too large, empty or of a wrong kind."""
-    content = stream.read(MAX_CERTIFICATE_BYTES + 1)
-    if len(content) > MAX_CERTIFICATE_BYTES:
-        raise InvalidInput(
-            "The file is too large. It can be at most 5 MB. "
-            "Take a smaller photo or save the document as a smaller PDF.",
-            code="file_too_large",
-            field="certificate",
-        )
-    kind = kind_of(content)
-    if not content or kind is None:
-        raise InvalidInput(
-            "This file type is not accepted. Send a PDF file or a photo (PNG or JPEG).",
-            code="file_type_not_allowed",
-            field="certificate",
-        )
-    return content, kind
+    """Read an uploaded certificate; `InvalidInput` when too large, empty or of a wrong kind."""
+    return uploads.read_upload(stream, "certificate")
 
 
 def display_filename(original: str | None, kind: FileKind) -> str:
     """A safe name for downloading: the user's name without folders, with the right extension."""
-    name = os.path.basename((original or "").replace("\\", "/"))
-    stem = _CONTROL.sub("", os.path.splitext(name)[0]).strip()[:100] or "certificate"
-    return stem + kind.extension
-
-
-def upload_root() -> str:
-    return current_app.config.get("UPLOAD_FOLDER") or os.path.join(
-        current_app.instance_path, "uploads"
-    )
+    return uploads.display_filename(original, kind, default="certificate")
 
 
 def store_certificate(content: bytes, kind: FileKind) -> str:
     """Write the file under a random name; returns its path relative to the upload root."""
-    folder = os.path.join(upload_root(), CERTIFICATE_DIR)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    relative = f"{CERTIFICATE_DIR}/{secrets.token_hex(16)}{kind.extension}"
-    with open(os.path.join(upload_root(), relative), "xb") as handle:
-        handle.write(content)
-    return relative
-
-
-def stored_path(relative: str) -> str | None:
-    """The absolute path of a stored file, or None if it is missing or outside the upload root."""
-    path = safe_join(upload_root(), relative)
-    return path if path and os.path.isfile(path) else None
-
-
-def remove_stored(relative: str | None) -> None:
-    """Delete a stored file (after the change that replaced it has been committed)."""
-    path = stored_path(relative) if relative else None
-    if path:
-        os.remove(path)
+    return uploads.store_upload(content, kind, CERTIFICATE_DIR)
