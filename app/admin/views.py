@@ -21,7 +21,9 @@ from app.admin.services import (
 )
 from app.common.errors import DomainError, translated
 from app.extensions import db
-from app.fees.models import FeeSchedule, TravelRate
+from app.fees.errors import FeeError
+from app.fees.services import schedule_in_force
+from app.fees.views import today_in_helsinki
 from app.reference.models import ExpertiseArea, Municipality, Postcode
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -36,17 +38,12 @@ def dashboard():
         "municipalities": db.session.scalar(select(func.count()).select_from(Municipality)),
         "postcodes": db.session.scalar(select(func.count()).select_from(Postcode)),
     }
-    schedules = db.session.scalars(
-        select(FeeSchedule).order_by(FeeSchedule.effective_from.desc())
-    ).all()
-    rates = db.session.scalars(select(TravelRate).order_by(TravelRate.year.desc())).all()
+    try:
+        schedule = schedule_in_force(today_in_helsinki())
+    except FeeError:
+        schedule = None
     return render_template(
-        "admin/dashboard.html",
-        users=users,
-        roles=ROLES,
-        counts=counts,
-        schedules=schedules,
-        rates=rates,
+        "admin/dashboard.html", users=users, roles=ROLES, counts=counts, schedule=schedule
     )
 
 
