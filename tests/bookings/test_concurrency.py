@@ -6,7 +6,6 @@ transaction), so they run on a scratch database of their own.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -16,7 +15,8 @@ from sqlalchemy import func, select
 from app.bookings.models import Assignment, Invitation
 from app.common.timeutil import utcnow
 from app.extensions import db
-from tests.support.databases import build_schema, on_postgres, scratch_database
+from tests.support import concurrency
+from tests.support.databases import on_postgres
 
 pytestmark = pytest.mark.skipif(not on_postgres(), reason="row locks are tested on PostgreSQL")
 
@@ -25,18 +25,9 @@ ACCEPTERS = 50
 
 @pytest.fixture(scope="module")
 def committing_app(tmp_path_factory):
-    from app import create_app
-    from config import TestConfig
-
-    with scratch_database(tmp_path_factory.mktemp("concurrency"), "app_concurrency") as url:
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
-                         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": ACCEPTERS + 5,
-                                                    "max_overflow": 10})
-        build_schema(app)
+    with concurrency.committing_app(tmp_path_factory.mktemp("concurrency"), "app_concurrency",
+                                    ACCEPTERS) as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -44,31 +35,6 @@ def _app_context(committing_app):
     """Override the package's fixture: no rolled-back transaction here."""
     with committing_app.app_context():
         yield
-
-
-def _race(app, calls):
-    """Run each call in its own thread and app context, all released at once."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[index] = call()
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - the outcome is what we test
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_fifty_concurrent_accepts_book_exactly_one(committing_app):
@@ -90,7 +56,7 @@ def test_fifty_concurrent_accepts_book_exactly_one(committing_app):
 
         return lambda: services.accept_invitation(db.session.get(User, user_id), invitation_id)
 
-    results = _race(committing_app, [accept(u, i) for u, i in pairs])
+    results = concurrency.race(committing_app, [accept(u, i) for u, i in pairs])
     outcomes = Counter(type(r).__name__ for r in results)
     assert outcomes == {"list": 1, "OrderFilled": ACCEPTERS - 1}, outcomes
     booked = db.session.scalar(select(func.count()).select_from(Assignment).where(
@@ -128,7 +94,8 @@ def test_fifty_concurrent_api_accepts_answer_409_not_500(committing_app):
             return response.status_code, (response.get_json() or {}).get("error", {}).get("code")
         return call
 
-    results = _race(committing_app, [accept(t, i) for t, i in zip(tokens, ids, strict=True)])
+    calls = [accept(t, i) for t, i in zip(tokens, ids, strict=True)]
+    results = concurrency.race(committing_app, calls)
     assert Counter(results) == {(200, None): 1, (409, "order_filled"): ACCEPTERS - 1}, results
 
 
@@ -148,7 +115,7 @@ def test_one_expert_accepting_two_overlapping_orders_at_once_is_booked_once(comm
     user_id, expert_id = expert.user_id, expert.id
     db.session.remove()
 
-    results = _race(committing_app, [
+    results = concurrency.race(committing_app, [
         lambda i=i: services.accept_invitation(db.session.get(User, user_id), i) for i in (a, b)
     ])
     booked = db.session.scalar(select(func.count()).select_from(Assignment).where(

@@ -7,7 +7,6 @@ their own (threads cannot share the rolled-back test transaction).
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
@@ -27,7 +26,8 @@ from tests.payouts.helpers import (
     helsinki,
     payout,
 )
-from tests.support.databases import build_schema, on_postgres, scratch_database
+from tests.support import concurrency
+from tests.support.databases import on_postgres
 
 pytestmark = pytest.mark.skipif(
     not on_postgres(),
@@ -39,18 +39,9 @@ NOW = helsinki(2026, 3, 20, 12)
 
 @pytest.fixture(scope="module")
 def committing_app(tmp_path_factory):
-    from app import create_app
-    from config import TestConfig
-
-    with scratch_database(tmp_path_factory.mktemp("payouts"), "app_payout_race") as url:
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, BANK_IBAN=BANK_IBAN,
-                         BANK_BIC=BANK_BIC,
-                         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": RACERS + 5, "max_overflow": 5})
-        build_schema(app)
+    with concurrency.committing_app(tmp_path_factory.mktemp("payouts"), "app_payout_race",
+                                    RACERS, BANK_IBAN=BANK_IBAN, BANK_BIC=BANK_BIC) as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -58,31 +49,6 @@ def _app_context(committing_app):
     """Override the package's fixture: no rolled-back transaction here."""
     with committing_app.app_context():
         yield
-
-
-def _race(app, calls):
-    """Run each call in its own thread and app context, all released at once."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[index] = call()
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - the outcome is what we test
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _finance_team(count: int) -> list[int]:
@@ -105,7 +71,7 @@ def test_concurrent_batches_of_all_approved_items_make_one_batch(committing_app)
     def make_batch(user_id):
         return lambda: services.create_batch(db.session.get(User, user_id), None, NOW)
 
-    results = _race(committing_app, [make_batch(u) for u in team])
+    results = concurrency.race(committing_app, [make_batch(u) for u in team])
     assert _outcomes(results) == {"PayoutBatch": 1, "nothing_to_batch": RACERS - 1}, results
     batches = db.session.scalars(select(PayoutBatch)).all()
     assert len(batches) == 1 and batches[0].item_count == 4
@@ -128,7 +94,7 @@ def test_overlapping_chosen_items_never_enter_two_batches(committing_app):
     def make_batch(user_id, chosen):
         return lambda: services.create_batch(db.session.get(User, user_id), chosen, NOW)
 
-    results = _race(committing_app, [make_batch(u, c) for u, c in zip(team, choices,
+    results = concurrency.race(committing_app, [make_batch(u, c) for u, c in zip(team, choices,
                                                                           strict=True)])
     outcomes = _outcomes(results)
     assert outcomes["PayoutBatch"] == 1 and outcomes["not_approved"] == RACERS - 1, results
@@ -153,7 +119,7 @@ def test_a_batch_is_paid_once_however_many_mark_it_at_once(committing_app):
     def mark(user_id):
         return lambda: services.mark_batch_paid(db.session.get(User, user_id), batch_id, NOW)
 
-    results = _race(committing_app, [mark(u) for u in team])
+    results = concurrency.race(committing_app, [mark(u) for u in team])
     assert _outcomes(results) == {"PayoutBatch": 1, "batch_already_paid": RACERS - 1}, results
     items = db.session.scalars(select(PayoutItem).where(PayoutItem.id.in_(ids))).all()
     assert {i.status for i in items} == {"paid"}
@@ -178,7 +144,7 @@ def test_two_finance_users_approving_at_once_decide_once(committing_app):
         return lambda: services.approve_payout_items(db.session.get(User, user_id), [item_id],
                                                      totp_code, NOW)
 
-    results = _race(committing_app, [approve(u, c) for u, c in pairs])
+    results = concurrency.race(committing_app, [approve(u, c) for u, c in pairs])
     assert _outcomes(results) == {"list": 1, "not_pending": RACERS - 1}, results
     assert db.session.get(PayoutItem, item_id).status == "approved"
 
@@ -202,5 +168,5 @@ def test_concurrent_api_batches_answer_409_not_500(committing_app):
             return response.status_code, (response.get_json() or {}).get("error", {}).get("code")
         return call
 
-    results = _race(committing_app, [post(t) for t in tokens])
+    results = concurrency.race(committing_app, [post(t) for t in tokens])
     assert Counter(results) == {(201, None): 1, (409, "nothing_to_batch"): RACERS - 1}, results
