@@ -46,8 +46,18 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
+    _register_event_handlers()
     _register_commands(app)
     return app
+
+
+def _register_event_handlers() -> None:
+    """Higher domains answer the events of lower ones (app/common/events.py)."""
+    from app.payments.handlers import register as register_payments
+    from app.payouts.handlers import register as register_payouts
+
+    register_payouts()  # the payout item first: confirm_assignment returns it
+    register_payments()
 
 
 def _ensure_secret_key(app: Flask) -> None:

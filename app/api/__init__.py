@@ -1,10 +1,4 @@
 """The JSON API under /api/v1 (see API.md): bearer tokens, no cookies, documented errors."""
 
-from flask import Blueprint
-
-from app.extensions import csrf
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-
-from app.api import auth, bookings, errors, experts, fees, matches, orders, payouts, reference, spec  # noqa: E402,F401
+from app.api import auth, bookings, errors, experts, fees, matches, orders, payouts, reference, spec  # noqa: F401
+from app.api.core import bp  # noqa: F401
