@@ -80,11 +80,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.fees.views import bp as fees_bp
     from app.matching.views import bp as matching_bp
     from app.organisations.views import bp as organisations_bp
-    from app.participation.channel_views import bp as channel_bp
-    from app.participation.views import bp as participation_bp
+    from app.participation.channel.views import bp as channel_bp
+    from app.participation.channel.views import staff_bp as channel_staff_bp
+    from app.participation.feedback.views import bp as participation_feedback_bp
+    from app.participation.groups.views import bp as participation_bp
     from app.payments.views import bp as payments_bp
     from app.payouts.views import bp as payouts_bp
     from app.payouts.views import money_bp
+    from app.reports.views import bp as reports_bp
     from app.web.views import bp as web_bp
 
     for blueprint in (
@@ -103,7 +106,10 @@ def _register_blueprints(app: Flask) -> None:
         money_bp,
         admin_bp,
         participation_bp,
+        participation_feedback_bp,
         channel_bp,
+        channel_staff_bp,
+        reports_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

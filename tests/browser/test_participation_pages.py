@@ -29,7 +29,7 @@ def demo_group_id(live_server, kind: str) -> int:
 
 def first_session_id(live_server, kind: str, past: bool = True) -> int:
     from app.common.timeutil import utcnow
-    from app.participation.evaluations import group_sessions
+    from app.participation.groups.evaluations import group_sessions
     from app.participation.models import ParticipationGroup
 
     with live_db(live_server.app) as session:
