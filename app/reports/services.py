@@ -18,14 +18,13 @@ from app.common.timeutil import helsinki_to_utc
 from app.experts.models import VERIFIED, ExpertProfile
 from app.extensions import db
 from app.fees.models import AssignmentType
+from app.participation.channel.models import AnonymousFeedback
+from app.participation.feedback.models import Feedback, ImpactReport
 from app.participation.feedback.services import TOOK_PLACE
-from app.participation.models import (
-    AnonymousFeedback,
+from app.participation.groups.models import (
     EvaluationAnswer,
     EvaluationResponse,
-    Feedback,
     GroupMember,
-    ImpactReport,
     ParticipationGroup,
 )
 from app.participation.rules import average, gini, share

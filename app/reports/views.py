@@ -17,9 +17,9 @@ from app.organisations.models import Organisation
 from app.organisations.services import organisations_by_name
 from app.participation import access
 from app.participation.feedback import impact
-from app.participation.forms import ReportFilterForm
 from app.reports import services as reports
 from app.reports.exports import figure_rows, figures_csv
+from app.reports.forms import ReportFilterForm
 
 bp = Blueprint("reports", __name__, url_prefix="/participation")
 

@@ -386,13 +386,10 @@ def participation_ids(session, now, expert_user) -> dict[str, object]:
     """The demo's client panel and co-development group, their sessions, reports back, an
     anonymous message and assignments still waiting for feedback."""
     from app.bookings.models import Order
+    from app.participation.channel.models import AnonymousFeedback
+    from app.participation.feedback.models import ImpactReport
     from app.participation.feedback.services import waiting_for_feedback
-    from app.participation.models import (
-        AnonymousFeedback,
-        GroupMeeting,
-        ImpactReport,
-        ParticipationGroup,
-    )
+    from app.participation.groups.models import GroupMeeting, ParticipationGroup
 
     def group(kind: str) -> ParticipationGroup:
         return session.scalars(select(ParticipationGroup).where(ParticipationGroup.kind == kind)

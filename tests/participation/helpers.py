@@ -9,7 +9,7 @@ from app.bookings.models import Assignment, Order
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.participation.groups import services as groups
-from app.participation.models import GroupMeeting, GroupMember, ParticipationGroup
+from app.participation.groups.models import GroupMeeting, GroupMember, ParticipationGroup
 from tests import factories
 
 

@@ -9,13 +9,10 @@ from decimal import Decimal
 import pytest
 
 from app.extensions import db
+from app.participation.channel.models import AnonymousFeedback
+from app.participation.feedback.models import Feedback, ImpactReport
 from app.participation.groups import evaluations
-from app.participation.models import (
-    AnonymousFeedback,
-    Feedback,
-    GroupMeeting,
-    ImpactReport,
-)
+from app.participation.groups.models import GroupMeeting
 from app.payouts.models import PayoutItem
 from app.reports.services import Period, participation_figures
 from tests import factories

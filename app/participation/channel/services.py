@@ -27,8 +27,8 @@ from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import db
 from app.organisations.models import Organisation
 from app.participation import access
+from app.participation.channel.models import AnonymousFeedback, AnonymousFeedbackTag
 from app.participation.mails import absolute_url, mail_user, organisation_admins
-from app.participation.models import AnonymousFeedback, AnonymousFeedbackTag
 from app.participation.rules import CHANNEL_TOPICS
 from app.participation.states import CHANNEL
 

@@ -13,7 +13,7 @@ from app.common.errors import DomainError
 from app.extensions import db, limiter
 from app.organisations.services import organisations_by_name
 from app.participation.channel import services as channel
-from app.participation.forms import ChannelForm, ForwardForm, TagForm
+from app.participation.channel.forms import ChannelForm, ForwardForm, TagForm
 from app.web.actions import guard as _guard
 from app.web.actions import post_action as _action
 from app.web.forms import attach_error

@@ -23,9 +23,10 @@ from app.experts.models import ExpertProfile
 from app.extensions import db
 from app.organisations.models import Organisation
 from app.participation import access
+from app.participation.feedback.models import ImpactReport
 from app.participation.feedback.services import TOOK_PLACE
+from app.participation.groups.models import GroupMeeting, GroupMember
 from app.participation.mails import absolute_url, mail_user, organisation_admins
-from app.participation.models import GroupMeeting, GroupMember, ImpactReport
 
 REPORT_BACK_AFTER = timedelta(days=60)
 REMIND_AFTER = timedelta(days=30)

@@ -21,8 +21,8 @@ from app.common.errors import Conflict, InvalidInput, NotFound
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.participation import access
+from app.participation.feedback.models import Feedback
 from app.participation.mails import absolute_url, coordinators, mail_user
-from app.participation.models import Feedback
 
 #: Assignments whose work took place (booked ones count once they have ended).
 TOOK_PLACE = ("reported", "disputed", "confirmed", "paid")

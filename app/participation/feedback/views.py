@@ -14,7 +14,8 @@ from app.organisations.services import organisations_by_name
 from app.participation import access
 from app.participation.feedback import impact
 from app.participation.feedback import services as feedback
-from app.participation.forms import NO_ANSWER, FeedbackForm, ImpactAnswerForm
+from app.participation.feedback.forms import FeedbackForm, ImpactAnswerForm
+from app.participation.forms import NO_ANSWER
 from app.web.actions import fail as _fail
 from app.web.actions import guard as _guard
 from app.web.forms import attach_error

@@ -18,7 +18,7 @@ from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.participation import access
-from app.participation.models import (
+from app.participation.groups.models import (
     EvaluationAnswer,
     EvaluationCriterion,
     EvaluationResponse,

@@ -17,7 +17,7 @@ from app.experts.models import ExpertProfile
 from app.extensions import db
 from app.organisations.models import Membership
 from app.participation import access
-from app.participation.models import FollowUp, MeetingEntry
+from app.participation.groups.models import FollowUp, MeetingEntry
 from app.participation.states import FOLLOW_UP
 
 MAX_TEXT = 20000

@@ -29,14 +29,14 @@ from app.experts.models import VERIFIED, ExpertProfile
 from app.extensions import db
 from app.organisations.models import Organisation
 from app.participation import access
-from app.participation.mails import absolute_url, mail_user, password_link
-from app.participation.models import (
+from app.participation.groups.models import (
     EvaluationCriterion,
     GroupMeeting,
     GroupMember,
     ParticipationGroup,
     Topic,
 )
+from app.participation.mails import absolute_url, mail_user, password_link
 from app.participation.rules import (
     GROUP_KINDS,
     GROUP_ROLES,

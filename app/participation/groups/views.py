@@ -22,8 +22,11 @@ from app.participation import access, texts
 from app.participation.channel import services as channel
 from app.participation.feedback import impact
 from app.participation.feedback import services as feedback
-from app.participation.forms import (
-    NO_ANSWER,
+from app.participation.feedback.models import ImpactReport
+from app.participation.forms import NO_ANSWER
+from app.participation.groups import evaluations, records
+from app.participation.groups import services as groups
+from app.participation.groups.forms import (
     AddExpertForm,
     CriterionForm,
     EntryForm,
@@ -36,9 +39,6 @@ from app.participation.forms import (
     TopicMoveForm,
     evaluation_form,
 )
-from app.participation.groups import evaluations, records
-from app.participation.groups import services as groups
-from app.participation.models import ImpactReport
 from app.participation.states import TOPIC
 from app.reference.queries import expertise_areas, municipality_choices
 from app.web.actions import fail as _fail

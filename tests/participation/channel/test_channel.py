@@ -15,7 +15,7 @@ from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.participation.channel import services as channel
-from app.participation.models import AnonymousFeedback
+from app.participation.channel.models import AnonymousFeedback
 from tests import factories
 from tests.web.helpers import logged_in, page
 

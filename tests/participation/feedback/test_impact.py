@@ -13,7 +13,7 @@ from app.extensions import db
 from app.jobs import run_job
 from app.mail.models import OutboxMessage
 from app.participation.feedback import impact
-from app.participation.models import ImpactReport
+from app.participation.feedback.models import ImpactReport
 from tests import factories
 from tests.participation import helpers
 

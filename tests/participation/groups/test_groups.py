@@ -17,7 +17,7 @@ from app.common.timeutil import utcnow
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.participation.groups import services as groups
-from app.participation.models import GroupMeeting
+from app.participation.groups.models import GroupMeeting
 from app.participation.rules import Shortfall
 from tests import factories
 from tests.participation import helpers

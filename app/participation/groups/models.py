@@ -1,5 +1,5 @@
-"""Participation: feedback after assignments, reporting back, standing groups and their
-meetings, documentation, evaluations, and the anonymous feedback channel."""
+"""Standing groups, their members and meetings, the record of each session, and
+evaluations."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from app.common.timeutil import utcnow
 from app.common.types import UTCDateTime
 from app.extensions import db
 from app.participation.rules import (
-    CHANNEL_TOPICS,
     ENTRY_KINDS,
     GROUP_KINDS,
     GROUP_ROLES,
@@ -32,64 +31,11 @@ from app.participation.rules import (
     TOPIC_SOURCES,
 )
 from app.participation.states import (
-    CHANNEL_STATUSES,
     FOLLOW_UP_STATUSES,
     GROUP_STATUSES,
     MEMBER_STATUSES,
     TOPIC_STATUSES,
 )
-
-# --- Feedback after an assignment, and reporting back ------------------------------------
-
-
-class Feedback(db.Model):
-    """Feedback on one assignment: one from the organisation, one from the expert."""
-
-    __tablename__ = "feedback"
-    __table_args__ = (
-        UniqueConstraint("assignment_id", "author_id"),
-        UniqueConstraint("assignment_id", "author_kind"),
-        one_of("author_kind", ("organisation", "expert"), "author_kind_known"),
-        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    author_kind: Mapped[str] = mapped_column(String(20))
-    #: 1–5: how the cooperation worked.
-    rating: Mapped[int | None] = mapped_column(Integer)
-    #: Was the expert's input heard and respected?
-    input_heard: Mapped[bool | None] = mapped_column(Boolean)
-    text: Mapped[str] = mapped_column(Text, default="")
-    #: An expert's feedback reaches the organisation with their name only if they choose so.
-    share_identity_with_organisation: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: Read by the bank's coordinators only, never shown to the other side.
-    coordinator_note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    assignment: Mapped[Assignment] = relationship()  # noqa: F821
-    author: Mapped[User | None] = relationship()  # noqa: F821
-
-
-class ImpactReport(db.Model):
-    """The organisation's answer to "what did you do with the input?"."""
-
-    __tablename__ = "impact_reports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
-    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: The one reminder, sent when the request has waited long without an answer.
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    text: Mapped[str] = mapped_column(Text, default="")
-    summary: Mapped[str] = mapped_column(String(300), default="")
-
-    order: Mapped[Order] = relationship()  # noqa: F821
-    answered_by: Mapped[User | None] = relationship()  # noqa: F821
-
 
 # --- Standing groups ----------------------------------------------------------------------
 
@@ -321,50 +267,3 @@ class EvaluationAnswer(db.Model):
     score: Mapped[int | None] = mapped_column(Integer)
 
     response: Mapped[EvaluationResponse] = relationship(back_populates="answers")
-
-
-# --- The anonymous feedback channel ---------------------------------------------------------
-
-
-class AnonymousFeedback(db.Model):
-    """A message sent without an account.
-
-    Deliberately holds nothing about the sender: no address, browser, account,
-    session or exact time (only the day it arrived).
-    """
-
-    __tablename__ = "anonymous_feedback"
-    __table_args__ = (
-        one_of("topic", CHANNEL_TOPICS, "topic_known"),
-        one_of("status", CHANNEL_STATUSES, "status_known"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    topic: Mapped[str] = mapped_column(String(32))
-    #: Which service or organisation it is about, in the sender's words (optional).
-    about: Mapped[str] = mapped_column(String(200), default="")
-    text: Mapped[str] = mapped_column(Text)
-    received_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(12), default="new", index=True)
-    forwarded_to_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
-                                                        index=True)
-    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    forwarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    #: The coordinator's words to the organisation it was forwarded to.
-    forward_note: Mapped[str] = mapped_column(Text, default="")
-
-    forwarded_to: Mapped[Organisation | None] = relationship()  # noqa: F821
-    tags: Mapped[list[AnonymousFeedbackTag]] = relationship(
-        order_by="AnonymousFeedbackTag.tag", cascade="all, delete-orphan"
-    )
-
-
-class AnonymousFeedbackTag(db.Model):
-    """A coordinator's tag on an anonymous message (e.g. "transport", "waiting times")."""
-
-    __tablename__ = "anonymous_feedback_tags"
-
-    feedback_id: Mapped[int] = mapped_column(
-        ForeignKey("anonymous_feedback.id", ondelete="CASCADE"), primary_key=True
-    )
-    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
