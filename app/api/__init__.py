@@ -1,4 +1,9 @@
-"""The JSON API under /api/v1 (see API.md): bearer tokens, no cookies, documented errors."""
+"""The JSON API under /api/v1 (see API.md): bearer tokens, no cookies, documented errors.
 
+The blueprint lives in `app.api.core`; it is bound here first, so that an endpoint module
+that still imports it from `app.api` works (tests/test_architecture.py reports that as a
+circle: import it from `app.api.core`).
+"""
+
+from app.api.core import bp  # noqa: I001, F401
 from app.api import auth, bookings, errors, experts, fees, matches, orders, payouts, reference, spec  # noqa: F401
-from app.api.core import bp  # noqa: F401
