@@ -46,8 +46,18 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
+    _register_event_handlers()
     _register_commands(app)
     return app
+
+
+def _register_event_handlers() -> None:
+    """Higher domains answer the events of lower ones (app/common/events.py)."""
+    from app.payments.handlers import register as register_payments
+    from app.payouts.handlers import register as register_payouts
+
+    register_payouts()  # the payout item first: confirm_assignment returns it
+    register_payments()
 
 
 def _ensure_secret_key(app: Flask) -> None:
@@ -70,11 +80,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.fees.views import bp as fees_bp
     from app.matching.views import bp as matching_bp
     from app.organisations.views import bp as organisations_bp
-    from app.participation.channel_views import bp as channel_bp
-    from app.participation.views import bp as participation_bp
+    from app.participation.channel.views import bp as channel_bp
+    from app.participation.channel.views import staff_bp as channel_staff_bp
+    from app.participation.feedback.views import bp as participation_feedback_bp
+    from app.participation.groups.views import bp as participation_bp
     from app.payments.views import bp as payments_bp
     from app.payouts.views import bp as payouts_bp
     from app.payouts.views import money_bp
+    from app.reports.views import bp as reports_bp
     from app.web.views import bp as web_bp
 
     for blueprint in (
@@ -93,7 +106,10 @@ def _register_blueprints(app: Flask) -> None:
         money_bp,
         admin_bp,
         participation_bp,
+        participation_feedback_bp,
         channel_bp,
+        channel_staff_bp,
+        reports_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

@@ -71,13 +71,13 @@ def _run_invoicing(now):
 
 
 def _impact_report_requests(now):
-    from app.participation.impact import request_impact_reports
+    from app.participation.feedback.impact import request_impact_reports
 
     return request_impact_reports(now)
 
 
 def _feedback_requests(now):
-    from app.participation.feedback import request_feedback
+    from app.participation.feedback.services import request_feedback
 
     return request_feedback(now)
 

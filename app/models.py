@@ -22,17 +22,15 @@ from app.experts.models import (
 from app.fees.models import AssignmentType, FeeRuleRow, FeeSchedule, TravelRate
 from app.mail.models import OutboxMessage
 from app.organisations.models import Membership, Organisation
-from app.participation.models import (
-    AnonymousFeedback,
-    AnonymousFeedbackTag,
+from app.participation.channel.models import AnonymousFeedback, AnonymousFeedbackTag
+from app.participation.feedback.models import Feedback, ImpactReport
+from app.participation.groups.models import (
     EvaluationAnswer,
     EvaluationCriterion,
     EvaluationResponse,
-    Feedback,
     FollowUp,
     GroupMeeting,
     GroupMember,
-    ImpactReport,
     MeetingEntry,
     ParticipationGroup,
     Topic,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, url_for
 
 from app.accounts.models import User
-from app.accounts.services import make_reset_token
+from app.accounts.tokens import make_reset_token
 from app.mail.services import queue_mail
 
 

@@ -7,9 +7,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from app.accounts.mails import queue_welcome_mail
 from app.accounts.models import (
     COORDINATOR,
     EXPERT,
@@ -26,6 +26,7 @@ from app.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from app.accounts.tokens import RESET_SALT, make_reset_token, user_for_reset_token  # noqa: F401
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.timeutil import utcnow
@@ -36,7 +37,6 @@ from app.organisations.models import Membership, Organisation
 from app.reference.models import Municipality
 
 API_TOKEN_LIFETIME = timedelta(days=90)
-RESET_SALT = "password-reset"
 
 
 class TooManyAttempts(Exception):
@@ -162,8 +162,6 @@ def invite_colleague(actor: User, full_name: str, email: str) -> User:
     )
     db.session.add(Membership(user=user, organisation_id=actor.organisation_id, is_admin=False))
     db.session.flush()
-    from app.accounts.mails import queue_welcome_mail
-
     queue_welcome_mail(user, inviter=actor)
     return user
 
@@ -287,34 +285,10 @@ def _set_password(user: User, password: str) -> None:
     record_audit(user, "password_changed", "user", user.id)
 
 
-def make_reset_token(secret_key: str, user: User) -> str:
-    """A signed token that stops working once the password has changed."""
-    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
-    return serializer.dumps({"user": user.id, "since": user.password_changed_at.isoformat()})
-
-
 def reset_password(secret_key: str, token: str, new_password: str, max_age: int) -> User:
     user = user_for_reset_token(secret_key, token, max_age)
     check_password_rules(new_password)
     _set_password(user, new_password)
-    return user
-
-
-def user_for_reset_token(secret_key: str, token: str, max_age: int) -> User:
-    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
-    try:
-        data = serializer.loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise InvalidInput(
-            "The link has expired. Ask for a new one.", code="token_expired"
-        ) from None
-    except BadSignature:
-        raise InvalidInput(
-            "The link is not valid. Ask for a new one.", code="token_invalid"
-        ) from None
-    user = db.session.get(User, data.get("user"))
-    if user is None or not user.active or data.get("since") != user.password_changed_at.isoformat():
-        raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
     return user
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import g, request
+from flask import Blueprint, g, request
 
 from app.accounts.models import User
 from app.common.errors import DomainError, PermissionDenied
-from app.extensions import db
+from app.extensions import csrf, db
+
+#: The API blueprint; app/api/__init__.py imports the endpoint modules that fill it.
+bp = Blueprint("api", "app.api", url_prefix="/api/v1")
+csrf.exempt(bp)
 
 
 class ApiError(DomainError):
@@ -51,7 +55,6 @@ def operation(
     tags=(),
 ):
     """Register an API endpoint: route it, check the bearer token and role, document it."""
-    from app.api import bp
 
     def decorator(view):
         @wraps(view)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import bp
+from app.api.core import bp
 from app.common.errors import DomainError, translated
 from app.extensions import db
 from app.web.errors import api_error_body

@@ -7,8 +7,7 @@ from datetime import date
 from flask import jsonify
 from flask_babel import gettext
 
-from app.api import bp
-from app.api.core import ApiError, json_body, money, operation
+from app.api.core import ApiError, bp, json_body, money, operation
 from app.fees.errors import FeeError
 from app.fees.rules import TravelClaim, describe_line
 from app.fees.services import quote_with_schedule

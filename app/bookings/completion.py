@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from app.accounts.models import ADMIN, COORDINATOR, ORGANISATION_MEMBER, User
 from app.audit.services import record_audit
+from app.bookings.events import WorkPayable
 from app.bookings.models import Assignment, CompletionReport
 from app.bookings.states import ASSIGNMENT, ORDER
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.events import publish
 from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import db
 from app.fees.models import FeeSchedule
@@ -170,15 +172,11 @@ def confirm_assignment(actor: User, assignment_id: int, now: datetime | None = N
     priced = price_report(assignment, report_claim(report))
     ASSIGNMENT.apply(assignment, "confirm")
     report.confirmed_at, report.confirmed_by_id = now, actor.id
-    from app.payments.services import add_invoice_lines_for_assignment
-    from app.payouts.services import create_payout_item
-
-    item = create_payout_item(
+    item = publish(WorkPayable(
         assignment, fee=priced.fee, travel=priced.travel, per_diem=priced.per_diem,
         fee_schedule_id=assignment.order.fee_schedule_id, prepared_by_id=report.reported_by_id,
         now=now,
-    )
-    add_invoice_lines_for_assignment(assignment, priced.fee, priced.travel, priced.per_diem, now)
+    ))["payout"]
     record_audit(actor, "assignment_confirmed", "assignment", assignment.id, payout=item.id)
     _complete_order_when_done(assignment.order)
     db.session.flush()

@@ -17,9 +17,11 @@ from app.admin.services import get_setting
 from app.audit.models import AuditEntry
 from app.audit.services import record_audit
 from app.bookings.calendar import assignment_ics
+from app.bookings.events import WorkPayable
 from app.bookings.models import Assignment, Invitation, Order, OrderSession
 from app.bookings.states import ASSIGNMENT, INVITATION, ORDER
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.events import publish
 from app.common.timeutil import to_helsinki, utcnow
 from app.experts.models import VERIFIED, WORK_LANGUAGES, ExpertProfile
 from app.extensions import db
@@ -431,8 +433,6 @@ def _pay_late_cancellation(assignment: Assignment, now: datetime) -> None:
     """The booked expert's fee (no travel) is paid and invoiced despite the cancellation."""
     from app.fees.models import FeeSchedule
     from app.fees.services import quote
-    from app.payments.services import add_late_cancellation_line
-    from app.payouts.services import create_payout_item
 
     order = assignment.order
     schedule = db.session.get(FeeSchedule, order.fee_schedule_id) if order.fee_schedule_id \
@@ -441,9 +441,9 @@ def _pay_late_cancellation(assignment: Assignment, now: datetime) -> None:
                 to_helsinki(assignment.starts_at).date(), remote=True, travel=None,
                 schedule=schedule).fee
     db.session.flush()
-    create_payout_item(assignment, fee=fee, travel=Decimal("0.00"), per_diem=Decimal("0.00"),
-                       fee_schedule_id=order.fee_schedule_id, prepared_by_id=None, now=now)
-    add_late_cancellation_line(assignment, fee, now)
+    publish(WorkPayable(assignment, fee=fee, travel=Decimal("0.00"), per_diem=Decimal("0.00"),
+                        fee_schedule_id=order.fee_schedule_id, prepared_by_id=None, now=now,
+                        late_cancellation=True))
 
 
 def cascade_order(order: Order, now: datetime) -> list[Invitation]:

@@ -11,7 +11,7 @@ from app.accounts.access import role_required
 from app.accounts.models import ADMIN, COORDINATOR, EXPERT, ORGANISATION_MEMBER
 from app.bookings.forms import LANGUAGE_LABELS
 from app.bookings.queries import assignments_of_expert, invitations_of_expert
-from app.common.errors import DomainError, translated
+from app.common.errors import DomainError
 from app.common.timeutil import helsinki_to_utc, utcnow
 from app.experts import queries, services
 from app.experts.certificates import remove_stored
@@ -32,6 +32,7 @@ from app.experts.iban import mask_iban
 from app.extensions import db
 from app.fees.services import active_assignment_types
 from app.reference.queries import expertise_areas, municipality_choices
+from app.web.actions import attempt
 from app.web.forms import attach_error
 from app.web.templating import current_language, localized_name
 
@@ -106,19 +107,13 @@ def add_training():
     form = TrainingForm(prefix="training")
     if form.validate_on_submit():
         upload = form.certificate.data
-        try:
-            services.add_training(
+        if attempt(lambda: services.add_training(
                 current_user,
                 services.TrainingDetails(form.provider.data, form.course.data,
                                          form.completed_on.data),
                 upload.stream if upload else None,
                 upload.filename if upload else None,
-            )
-        except DomainError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your training was added."), "success")
+        ), form=form, success=_("Your training was added.")).ok:
             return redirect(url_for("experts.application"))
     return _application_page(training_form=form, status=422)
 
@@ -129,16 +124,11 @@ def upload_certificate():
     form = _certificate_form(current_user.expert_profile)
     if form.validate_on_submit():
         upload = form.certificate.data
-        try:
-            replaced = services.attach_certificate(
-                current_user, form.training_id.data, upload.stream, upload.filename
-            )
-        except DomainError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            remove_stored(replaced)
-            flash(_("Your certificate was saved. A coordinator will look at it."), "success")
+        done = attempt(lambda: services.attach_certificate(
+            current_user, form.training_id.data, upload.stream, upload.filename
+        ), form=form, success=_("Your certificate was saved. A coordinator will look at it."))
+        if done.ok:
+            remove_stored(done.value)
             return redirect(url_for("experts.application"))
     return _application_page(certificate_form=form, status=422)
 
@@ -148,15 +138,8 @@ def upload_certificate():
 def resubmit_application():
     form = ResubmitForm(prefix="resubmit")
     if form.validate_on_submit():
-        try:
-            services.resubmit_application(current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _abort_on_access(error)
-            flash(translated(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Your application was sent again. A coordinator will check it."), "success")
+        attempt(lambda: services.resubmit_application(current_user),
+                success=_("Your application was sent again. A coordinator will check it."))
     return redirect(url_for("experts.application"))
 
 
@@ -282,13 +265,8 @@ def availability():
 def pause():
     form = PauseForm(prefix="pause")
     if form.validate_on_submit():
-        try:
-            services.pause_work(current_user, form.paused_until.data)
-        except DomainError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your break is saved. You get no work offers during the break."), "success")
+        if attempt(lambda: services.pause_work(current_user, form.paused_until.data), form=form,
+                   success=_("Your break is saved. You get no work offers during the break.")).ok:
             return redirect(url_for("experts.availability"))
     return _availability_page(pause_form=form, status=422)
 
@@ -298,15 +276,8 @@ def pause():
 def resume():
     form = ResumeForm(prefix="resume")
     if form.validate_on_submit():
-        try:
-            services.resume_work(current_user)
-        except DomainError as error:
-            db.session.rollback()
-            _abort_on_access(error)
-            flash(translated(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Welcome back! You can get work offers again."), "success")
+        attempt(lambda: services.resume_work(current_user),
+                success=_("Welcome back! You can get work offers again."))
     return redirect(url_for("experts.availability"))
 
 
@@ -315,18 +286,12 @@ def resume():
 def add_unavailability():
     form = UnavailabilityForm(prefix="period")
     if form.validate_on_submit():
-        try:
-            services.add_unavailability(
+        if attempt(lambda: services.add_unavailability(
                 current_user,
                 helsinki_to_utc(form.start_date.data, form.start_time.data),
                 helsinki_to_utc(form.end_date.data, form.end_time.data),
                 form.note.data or "",
-            )
-        except DomainError as error:
-            _failed(form, error)
-        else:
-            db.session.commit()
-            flash(_("The time was saved. You get no work offers for that time."), "success")
+        ), form=form, success=_("The time was saved. You get no work offers for that time.")).ok:
             return redirect(url_for("experts.availability"))
     return _availability_page(unavailability_form=form, status=422)
 
@@ -378,7 +343,6 @@ def review(expert_id: int):
 
 
 def _decided(message: str):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("verification.queue"))
 
@@ -388,15 +352,10 @@ def _decided(message: str):
 def approve(expert_id: int):
     form = DecisionForm(prefix="approve")
     if form.validate_on_submit():
-        try:
-            profile = services.approve_expert(current_user, expert_id)
-        except DomainError as error:
-            db.session.rollback()
-            _abort_on_access(error)
-            flash(translated(error), "error")
-        else:
+        done = attempt(lambda: services.approve_expert(current_user, expert_id))
+        if done.ok:
             return _decided(_("%(name)s is now a verified expert and can be booked.",
-                              name=profile.user.full_name))
+                              name=done.value.user.full_name))
     return redirect(url_for("verification.review", expert_id=expert_id))
 
 
@@ -405,14 +364,11 @@ def approve(expert_id: int):
 def request_info(expert_id: int):
     form = InfoRequestForm(prefix="info")
     if form.validate_on_submit():
-        try:
-            profile = services.request_more_information(current_user, expert_id,
-                                                        form.message.data)
-        except DomainError as error:
-            _failed(form, error)
-        else:
+        done = attempt(lambda: services.request_more_information(current_user, expert_id,
+                                                                 form.message.data), form=form)
+        if done.ok:
             return _decided(_("%(name)s was asked for more information by e-mail.",
-                              name=profile.user.full_name))
+                              name=done.value.user.full_name))
     return _review_page(expert_id, info_form=form, status=422)
 
 
@@ -421,13 +377,11 @@ def request_info(expert_id: int):
 def reject(expert_id: int):
     form = RejectForm(prefix="reject")
     if form.validate_on_submit():
-        try:
-            profile = services.reject_expert(current_user, expert_id, form.reason.data)
-        except DomainError as error:
-            _failed(form, error)
-        else:
+        done = attempt(lambda: services.reject_expert(current_user, expert_id, form.reason.data),
+                       form=form)
+        if done.ok:
             return _decided(_("The application of %(name)s was not accepted. They were told "
-                              "the reason by e-mail.", name=profile.user.full_name))
+                              "the reason by e-mail.", name=done.value.user.full_name))
     return _review_page(expert_id, reject_form=form, status=422)
 
 

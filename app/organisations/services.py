@@ -40,3 +40,8 @@ def remove_member(actor: User, user_id: int) -> User:
     membership.user.active = False
     record_audit(actor, "member_removed", "user", user_id, organisation=membership.organisation_id)
     return membership.user
+
+
+def organisations_by_name() -> list[Organisation]:
+    """Every organisation, for the staff's choosers."""
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))

@@ -16,7 +16,7 @@ from app.bookings.models import Assignment, Order, OrderSession
 from app.bookings.services import CO_DEVELOPMENT_TEMPLATE
 from app.common.errors import NotFound, PermissionDenied
 from app.extensions import db
-from app.participation.models import GroupMeeting, GroupMember, ParticipationGroup
+from app.participation.groups.models import GroupMeeting, GroupMember, ParticipationGroup
 from app.participation.rules import LEADING_ROLES
 
 STAFF_ROLES = (COORDINATOR, ADMIN)

@@ -21,17 +21,15 @@ from app.bookings.models import Assignment, Order
 from app.bookings.services import CO_DEVELOPMENT_SESSIONS
 from app.common.timeutil import to_helsinki
 from app.extensions import db
-from app.participation.models import (
-    AnonymousFeedback,
-    AnonymousFeedbackTag,
+from app.participation.channel.models import AnonymousFeedback, AnonymousFeedbackTag
+from app.participation.feedback.models import Feedback, ImpactReport
+from app.participation.groups.models import (
     EvaluationAnswer,
     EvaluationCriterion,
     EvaluationResponse,
-    Feedback,
     FollowUp,
     GroupMeeting,
     GroupMember,
-    ImpactReport,
     MeetingEntry,
     ParticipationGroup,
     Topic,

@@ -6,7 +6,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from app.accounts.models import COORDINATOR, User
-from app.accounts.services import make_reset_token
+from app.accounts.tokens import make_reset_token
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.mail.services import queue_mail

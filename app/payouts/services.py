@@ -33,6 +33,7 @@ from app.accounts.models import ADMIN, FINANCE, User
 from app.audit.models import AuditEntry
 from app.audit.services import record_audit
 from app.bookings.models import Assignment
+from app.bookings.services import mark_assignment_paid
 from app.bookings.states import ASSIGNMENT
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.timeutil import to_helsinki
@@ -525,8 +526,6 @@ def mark_batch_paid(actor: User, batch_id: int, now: datetime) -> PayoutBatch:
     db.session.expire(batch)
     items = _locked_items(PayoutItem.batch_id == batch.id)
     _move_items(items, "in_batch", "mark_paid")
-    from app.bookings.services import mark_assignment_paid
-
     by_expert: dict[int, list[PayoutItem]] = {}
     for item in items:
         if ASSIGNMENT.can(item.assignment.status, "pay"):

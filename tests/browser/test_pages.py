@@ -55,7 +55,7 @@ NOT_PAGES = {
     "web.choose_language": "stores the language and redirects back (used by LOCALISED cases)",
     "web.home": "redirects to the signed-in user's dashboard",
     "experts.certificate": "a certificate file download (attachment), not an HTML page",
-    "participation.reports_csv": "the participation figures as a CSV download (attachment)",
+    "reports.reports_csv": "the participation figures as a CSV download (attachment)",
     "payouts.download_bank_file": "a payment batch's pain.001 file download (attachment)",
     "payouts.download_payroll": "a payment batch's payroll CSV download (attachment)",
     "money.statement_download": "the expert's yearly statement as a CSV download (attachment)",
@@ -386,13 +386,10 @@ def participation_ids(session, now, expert_user) -> dict[str, object]:
     """The demo's client panel and co-development group, their sessions, reports back, an
     anonymous message and assignments still waiting for feedback."""
     from app.bookings.models import Order
-    from app.participation.feedback import waiting_for_feedback
-    from app.participation.models import (
-        AnonymousFeedback,
-        GroupMeeting,
-        ImpactReport,
-        ParticipationGroup,
-    )
+    from app.participation.channel.models import AnonymousFeedback
+    from app.participation.feedback.models import ImpactReport
+    from app.participation.feedback.services import waiting_for_feedback
+    from app.participation.groups.models import GroupMeeting, ParticipationGroup
 
     def group(kind: str) -> ParticipationGroup:
         return session.scalars(select(ParticipationGroup).where(ParticipationGroup.kind == kind)

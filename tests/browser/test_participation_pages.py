@@ -20,7 +20,7 @@ RELATIVE = "osallistuja@demo.test"  # member of the panel and of the co-developm
 
 
 def demo_group_id(live_server, kind: str) -> int:
-    from app.participation.models import ParticipationGroup
+    from app.participation.groups.models import ParticipationGroup
 
     with live_db(live_server.app) as session:
         return session.scalars(select(ParticipationGroup.id).where(
@@ -29,8 +29,8 @@ def demo_group_id(live_server, kind: str) -> int:
 
 def first_session_id(live_server, kind: str, past: bool = True) -> int:
     from app.common.timeutil import utcnow
-    from app.participation.evaluations import group_sessions
-    from app.participation.models import ParticipationGroup
+    from app.participation.groups.evaluations import group_sessions
+    from app.participation.groups.models import ParticipationGroup
 
     with live_db(live_server.app) as session:
         group = session.get(ParticipationGroup, demo_group_id(live_server, kind))

@@ -8,8 +8,8 @@ from app.accounts.models import User
 from app.bookings.models import Assignment, Order
 from app.common.timeutil import utcnow
 from app.extensions import db
-from app.participation import groups
-from app.participation.models import GroupMeeting, GroupMember, ParticipationGroup
+from app.participation.groups import services as groups
+from app.participation.groups.models import GroupMeeting, GroupMember, ParticipationGroup
 from tests import factories
 
 

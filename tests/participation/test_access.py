@@ -8,7 +8,9 @@ import pytest
 from app.accounts.passwords import hash_password
 from app.common.errors import NotFound
 from app.extensions import db
-from app.participation import access, feedback, records
+from app.participation import access
+from app.participation.feedback import services as feedback
+from app.participation.groups import records
 from tests import factories
 from tests.participation import helpers
 from tests.web.helpers import logged_in, page
@@ -69,7 +71,7 @@ def test_members_and_booked_experts_read_the_notes(client, two_groups, experts):
 
 
 def test_a_member_who_left_no_longer_reads(organiser, two_groups):
-    from app.participation import groups
+    from app.participation.groups import services as groups
 
     member = next(m for m in two_groups["b"].members if m.user_id == two_groups["member_b"].id)
     groups.remove_member(two_groups["member_b"], two_groups["b"].id, member.id)

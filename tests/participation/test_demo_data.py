@@ -11,15 +11,13 @@ from sqlalchemy import func, select
 from app.common.timeutil import utcnow
 from app.demo import seed_demo
 from app.extensions import db
-from app.participation import evaluations, groups, impact, records
+from app.participation.channel.models import AnonymousFeedback
 from app.participation.demo import CO_DEVELOPMENT_NAME, PANEL_NAME
-from app.participation.models import (
-    AnonymousFeedback,
-    Feedback,
-    ImpactReport,
-    MeetingEntry,
-    ParticipationGroup,
-)
+from app.participation.feedback import impact
+from app.participation.feedback.models import Feedback, ImpactReport
+from app.participation.groups import evaluations, records
+from app.participation.groups import services as groups
+from app.participation.groups.models import MeetingEntry, ParticipationGroup
 
 
 @pytest.fixture

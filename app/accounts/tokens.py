@@ -1,0 +1,38 @@
+"""Password-reset tokens: signed, and spent once the password changes.
+
+Below both the account services and the account mails, so each may use them.
+"""
+
+from __future__ import annotations
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.accounts.models import User
+from app.common.errors import InvalidInput
+from app.extensions import db
+
+RESET_SALT = "password-reset"
+
+
+def make_reset_token(secret_key: str, user: User) -> str:
+    """A signed token that stops working once the password has changed."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+    return serializer.dumps({"user": user.id, "since": user.password_changed_at.isoformat()})
+
+
+def user_for_reset_token(secret_key: str, token: str, max_age: int) -> User:
+    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidInput(
+            "The link has expired. Ask for a new one.", code="token_expired"
+        ) from None
+    except BadSignature:
+        raise InvalidInput(
+            "The link is not valid. Ask for a new one.", code="token_invalid"
+        ) from None
+    user = db.session.get(User, data.get("user"))
+    if user is None or not user.active or data.get("since") != user.password_changed_at.isoformat():
+        raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
+    return user

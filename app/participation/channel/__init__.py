@@ -1,0 +1,2 @@
+"""The anonymous channel: the public form and the coordinators' inbox (services, views;
+templates in participation/channel/)."""

@@ -1,0 +1,513 @@
+"""Standing groups: creating them, their members and roles, the activation rule,
+booking their meetings through the ordinary order flow, and topics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import EXPERT, ORGANISATION_MEMBER, PARTICIPANT, User
+from app.accounts.services import create_user, normalize_email, user_by_email
+from app.audit.services import record_audit
+from app.bookings.models import Order
+from app.bookings.services import (
+    CO_DEVELOPMENT_SESSIONS,
+    CO_DEVELOPMENT_TEMPLATE,
+    OrderRequest,
+    SessionRequest,
+    create_order,
+    invite_experts,
+)
+from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.timeutil import utcnow
+from app.experts.models import VERIFIED, ExpertProfile
+from app.extensions import db
+from app.organisations.models import Organisation
+from app.participation import access
+from app.participation.groups.models import (
+    EvaluationCriterion,
+    GroupMeeting,
+    GroupMember,
+    ParticipationGroup,
+    Topic,
+)
+from app.participation.mails import absolute_url, mail_user, password_link
+from app.participation.rules import (
+    GROUP_KINDS,
+    GROUP_ROLES,
+    MEMBER_KINDS,
+    Shortfall,
+    activation_shortfalls,
+)
+from app.participation.states import GROUP, MEMBER, TOPIC
+from app.reference.models import ExpertiseArea, Municipality
+
+#: Roles that only one member holds at a time.
+SINGLE_ROLES = ("chair", "secretary")
+#: The questions a new group starts from (seed 001: "it was nice to come, things were
+#: talked about clearly and the participants' opinion mattered"); the group edits them.
+DEFAULT_CRITERIA = (
+    _l("Was it nice to come to the meeting?"),
+    _l("Did we talk about things clearly?"),
+    _l("Did your opinion matter?"),
+)
+
+
+class GroupRuleNotMet(Conflict):
+    """The group does not yet meet the rule of its kind; ``shortfalls`` say what is missing."""
+
+    code = "group_rule_not_met"
+
+    def __init__(self, shortfalls: list[Shortfall]):
+        super().__init__("The group cannot be active yet.")
+        self.shortfalls = shortfalls
+
+
+@dataclass(frozen=True)
+class GroupData:
+    kind: str
+    name: str
+    purpose: str = ""
+    services: str = ""
+    region: str = ""
+    expertise_area: str | None = None
+    municipality_code: str | None = None
+    address: str = ""
+    remote: bool = False
+
+
+def _check_group_data(data: GroupData) -> tuple[ExpertiseArea | None, Municipality | None]:
+    if data.kind not in GROUP_KINDS:
+        raise InvalidInput("Choose the kind of group.", code="unknown_group_kind", field="kind")
+    if not data.name.strip():
+        raise InvalidInput("Give the group a name.", code="missing_name", field="name")
+    area = None
+    if data.expertise_area:
+        area = db.session.scalar(select(ExpertiseArea).where(
+            ExpertiseArea.slug == data.expertise_area))
+        if area is None:
+            raise InvalidInput("Unknown expertise area.", code="unknown_expertise_area",
+                               field="expertise_area")
+    municipality = None
+    if data.municipality_code:
+        municipality = db.session.get(Municipality, data.municipality_code)
+        if municipality is None:
+            raise InvalidInput("Choose the municipality from the list.",
+                               code="unknown_municipality", field="municipality_code")
+    return area, municipality
+
+
+def _apply(group: ParticipationGroup, data: GroupData, area, municipality) -> None:
+    group.kind = data.kind
+    group.name = data.name.strip()
+    group.purpose = data.purpose.strip()
+    group.services = data.services.strip()
+    group.region = data.region.strip()
+    group.expertise_area = area
+    group.municipality = municipality
+    group.address = data.address.strip()
+    group.remote = data.remote
+
+
+def create_group(actor: User, data: GroupData, organisation_id: int | None = None,
+                 now: datetime | None = None) -> ParticipationGroup:
+    """A new group of the actor's organisation (or, for a coordinator, of the one given).
+
+    It starts "forming" with the default evaluation questions in the actor's language.
+    """
+    now = now or utcnow()
+    if actor.role == ORGANISATION_MEMBER and actor.organisation_id is not None:
+        organisation_id = actor.organisation_id
+    elif access.is_staff(actor):
+        if organisation_id is None or db.session.get(Organisation, organisation_id) is None:
+            raise InvalidInput("Choose the organisation that runs the group.",
+                               code="unknown_organisation", field="organisation_id")
+    else:
+        raise PermissionDenied("Only organisations and the bank's coordinators can create "
+                               "groups.")
+    area, municipality = _check_group_data(data)
+    group = ParticipationGroup(organisation_id=organisation_id, created_by_id=actor.id,
+                               created_at=now, status="forming")
+    _apply(group, data, area, municipality)
+    with force_locale(actor.language):
+        for position, question in enumerate(DEFAULT_CRITERIA, start=1):
+            group.criteria.append(EvaluationCriterion(
+                question=str(question), position=position, created_by_id=actor.id,
+                created_at=now))
+    db.session.add(group)
+    db.session.flush()
+    record_audit(actor, "group_created", "group", group.id, kind=group.kind)
+    return group
+
+
+def update_group(actor: User, group_id: int, data: GroupData) -> ParticipationGroup:
+    group = access.group_for_manager(actor, group_id)
+    area, municipality = _check_group_data(data)
+    if data.kind != group.kind and group.status == "active" and activation_shortfalls(
+            data.kind, [m.role for m in group.active_members]):
+        raise Conflict("An active group cannot change to a kind whose rule it does not meet.",
+                       code="group_rule_not_met", field="kind")
+    _apply(group, data, area, municipality)
+    record_audit(actor, "group_updated", "group", group.id)
+    db.session.flush()
+    return group
+
+
+def shortfalls(group: ParticipationGroup) -> list[Shortfall]:
+    """What the group lacks before it can be active (empty: it meets its rule)."""
+    return activation_shortfalls(group.kind, [m.role for m in group.active_members])
+
+
+def activate_group(actor: User, group_id: int, now: datetime | None = None
+                   ) -> ParticipationGroup:
+    """Make the group active; raises `GroupRuleNotMet` unless its kind's rule is met."""
+    group = access.group_for_manager(actor, group_id)
+    missing = shortfalls(group)
+    if missing:
+        raise GroupRuleNotMet(missing)
+    GROUP.apply(group, "activate")
+    group.activated_at = now or utcnow()
+    record_audit(actor, "group_activated", "group", group.id)
+    db.session.flush()
+    return group
+
+
+def close_group(actor: User, group_id: int, now: datetime | None = None) -> ParticipationGroup:
+    group = access.group_for_manager(actor, group_id)
+    if not GROUP.can(group.status, "close"):
+        raise Conflict("The group is already closed.", code="group_closed")
+    GROUP.apply(group, "close")
+    group.closed_at = now or utcnow()
+    record_audit(actor, "group_closed", "group", group.id)
+    db.session.flush()
+    return group
+
+
+def reopen_group(actor: User, group_id: int) -> ParticipationGroup:
+    group = access.group_for_manager(actor, group_id)
+    if not GROUP.can(group.status, "reopen"):
+        raise Conflict("The group is not closed.", code="group_not_closed")
+    GROUP.apply(group, "reopen")
+    group.closed_at = None
+    record_audit(actor, "group_reopened", "group", group.id)
+    db.session.flush()
+    return group
+
+
+def _lapse_if_rule_broken(actor: User, group: ParticipationGroup) -> None:
+    if group.status == "active" and shortfalls(group):
+        GROUP.apply(group, "lapse")
+        record_audit(actor, "group_lapsed", "group", group.id)
+
+
+# --- Members ---------------------------------------------------------------------------------
+
+
+def _check_role(role: str) -> None:
+    if role not in GROUP_ROLES:
+        raise InvalidInput("Choose the person's task in the group.", code="unknown_group_role",
+                           field="role")
+
+
+def _ensure_single_role(group: ParticipationGroup, role: str, except_member_id=None) -> None:
+    if role in SINGLE_ROLES and any(
+        m.role == role and m.id != except_member_id for m in group.active_members
+    ):
+        raise Conflict("The group already has a person in this task. Change their task "
+                       "first.", code="role_taken", field="role")
+
+
+def _existing_member(group: ParticipationGroup, user_id: int) -> GroupMember | None:
+    return next((m for m in group.members if m.user_id == user_id), None)
+
+
+def _join(actor: User, group: ParticipationGroup, *, user: User | None, name: str, kind: str,
+          role: str, now: datetime) -> GroupMember:
+    _check_role(role)
+    _ensure_single_role(group, role)
+    if user is not None:
+        member = _existing_member(group, user.id)
+        if member is not None and member.status == "active":
+            raise Conflict("This person is already a member of the group.",
+                           code="already_member", field="email")
+        if member is not None:  # came back after leaving
+            MEMBER.apply(member, "rejoin")
+            member.role, member.kind, member.left_at, member.joined_at = role, kind, None, now
+            member.added_by_id = actor.id
+            return member
+    member = GroupMember(group=group, user=user, name=name, kind=kind, role=role,
+                         added_by_id=actor.id, joined_at=now, status="active")
+    db.session.add(member)
+    return member
+
+
+def add_expert(actor: User, group_id: int, expert_id: int, role: str = "member",
+               now: datetime | None = None) -> GroupMember:
+    """Add a verified expert of the bank; they are told by e-mail and can leave any time."""
+    now = now or utcnow()
+    group = access.group_for_manager(actor, group_id)
+    expert = db.session.get(ExpertProfile, expert_id)
+    if expert is None or expert.status != VERIFIED:
+        raise InvalidInput("Choose a verified expert of the bank.", code="expert_not_bookable",
+                           field="expert_id")
+    member = _join(actor, group, user=expert.user, name=expert.display_name, kind="expert",
+                   role=role, now=now)
+    db.session.flush()
+    record_audit(actor, "group_member_added", "group", group.id, member=member.id,
+                 kind="expert")
+    mail_user(expert.user, "participation_added", group=group, member=member,
+              link=absolute_url("participation.group", group_id=group.id))
+    return member
+
+
+def invite_person(actor: User, group_id: int, name: str, email: str | None, kind: str,
+                  role: str = "member", now: datetime | None = None) -> GroupMember:
+    """Add a client, a relative or a professional.
+
+    With an e-mail address they get a light account (role "participant") and a link
+    for choosing a password; someone who already has an account is just added. Without
+    an address they take part without an account.
+    """
+    now = now or utcnow()
+    group = access.group_for_manager(actor, group_id)
+    if kind not in MEMBER_KINDS or kind == "expert":
+        raise InvalidInput("Choose who the person is.", code="unknown_member_kind",
+                           field="kind")
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("Give the person's name.", code="missing_name", field="name")
+    address = normalize_email(email or "")
+    if address and ("@" not in address or len(address) > 254):
+        raise InvalidInput("Check the e-mail address.", code="invalid_email", field="email")
+    user = user_by_email(address) if address else None
+    created = False
+    if address and user is None:
+        user = create_user(address, None, PARTICIPANT, name, language=actor.language,
+                           actor=actor)
+        created = True
+    shown = name
+    if user is not None and user.role == EXPERT and user.expert_profile is not None:
+        kind, shown = "expert", user.expert_profile.display_name
+    member = _join(actor, group, user=user, name=shown, kind=kind, role=role, now=now)
+    db.session.flush()
+    record_audit(actor, "group_member_added", "group", group.id, member=member.id, kind=kind,
+                 account_created=created)
+    if created:
+        mail_user(user, "participation_welcome", group=group, inviter=actor,
+                  link=password_link(user))
+    elif user is not None:
+        mail_user(user, "participation_added", group=group, member=member,
+                  link=absolute_url("participation.group", group_id=group.id))
+    return member
+
+
+def _member_of(group: ParticipationGroup, member_id: int) -> GroupMember:
+    member = next((m for m in group.members if m.id == member_id), None)
+    if member is None:
+        raise NotFound("The member was not found.", code="member_not_found")
+    return member
+
+
+def change_role(actor: User, group_id: int, member_id: int, role: str) -> GroupMember:
+    group = access.group_for_manager(actor, group_id)
+    member = _member_of(group, member_id)
+    if member.status != "active":
+        raise Conflict("This person has left the group.", code="member_left")
+    _check_role(role)
+    _ensure_single_role(group, role, except_member_id=member.id)
+    old, member.role = member.role, role
+    record_audit(actor, "group_role_changed", "group", group.id, member=member.id, old=old,
+                 new=role)
+    _lapse_if_rule_broken(actor, group)
+    db.session.flush()
+    return member
+
+
+def remove_member(actor: User, group_id: int, member_id: int, now: datetime | None = None
+                  ) -> GroupMember:
+    """The organisation or the bank removes a member, or members leave themselves."""
+    group = access.group_for_reader(actor, group_id)
+    member = _member_of(group, member_id)
+    if not access.can_manage(actor, group) and member.user_id != actor.id:
+        raise PermissionDenied("Only the group's organisation and the bank's coordinators "
+                               "can do this.")
+    if member.status != "active":
+        raise Conflict("This person has left the group.", code="member_left")
+    MEMBER.apply(member, "leave")
+    member.left_at = now or utcnow()
+    member.role = "member"
+    record_audit(actor, "group_member_left", "group", group.id, member=member.id)
+    _lapse_if_rule_broken(actor, group)
+    db.session.flush()
+    return member
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+def groups_for_user(user: User) -> list[ParticipationGroup]:
+    """The groups ``user`` may see: all for staff, the organisation's, or their own."""
+    query = select(ParticipationGroup).options(
+        selectinload(ParticipationGroup.members), selectinload(ParticipationGroup.organisation))
+    if access.is_staff(user):
+        pass
+    elif user.role == ORGANISATION_MEMBER and user.organisation_id is not None:
+        query = query.where(or_(
+            ParticipationGroup.organisation_id == user.organisation_id,
+            ParticipationGroup.id.in_(_my_group_ids(user))))
+    else:
+        query = query.where(ParticipationGroup.id.in_(_my_group_ids(user)))
+    return list(db.session.scalars(query.order_by(ParticipationGroup.name,
+                                                  ParticipationGroup.id)))
+
+
+def _my_group_ids(user: User):
+    return select(GroupMember.group_id).where(GroupMember.user_id == user.id,
+                                              GroupMember.status == "active")
+
+
+def meetings_of(group: ParticipationGroup) -> list[Order]:
+    """The group's meeting orders, soonest first."""
+    orders = [meeting.order for meeting in group.meetings]
+    return sorted(orders, key=lambda o: (o.starts_at is None, o.starts_at))
+
+
+def verified_expert_members(group: ParticipationGroup) -> list[ExpertProfile]:
+    experts = []
+    for member in group.active_members:
+        profile = member.user.expert_profile if member.user is not None else None
+        if member.kind == "expert" and profile is not None and profile.status == VERIFIED:
+            experts.append(profile)
+    return experts
+
+
+def bookable_experts() -> list[ExpertProfile]:
+    """Verified experts, for adding to a group."""
+    return list(db.session.scalars(
+        select(ExpertProfile).join(User, User.id == ExpertProfile.user_id)
+        .where(ExpertProfile.status == VERIFIED, User.active.is_(True))
+        .options(selectinload(ExpertProfile.home_municipality), selectinload(ExpertProfile.user))
+        .order_by(ExpertProfile.display_name, ExpertProfile.id)))
+
+
+# --- Meetings through the order flow ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    """A meeting (one session) or the three-session co-development series of a group."""
+
+    title: str
+    sessions: list[SessionRequest]
+    assignment_type: str = "meeting"
+    remote: bool = False
+    municipality_code: str | None = None
+    address: str = ""
+    language: str = "fi"
+    description: str = ""
+    series: bool = False
+    #: None: as many as the group has verified experts (at least one).
+    experts_needed: int | None = None
+    invite_members: bool = True
+
+
+def series_sessions(starts: list[datetime], duration_minutes: int) -> list[SessionRequest]:
+    """The three co-development sessions with their titles and agenda prompts (seed 003)."""
+    return [SessionRequest(start, duration_minutes, str(title), str(agenda))
+            for start, (title, agenda) in zip(starts, CO_DEVELOPMENT_SESSIONS, strict=True)]
+
+
+def book_meeting(actor: User, group_id: int, data: MeetingRequest,
+                 now: datetime | None = None) -> Order:
+    """Order the meeting like any order (fees and travel are paid to the booked experts),
+    link it to the group, and invite the group's verified experts to it."""
+    now = now or utcnow()
+    group = access.group_for_reader(actor, group_id)
+    if not access.is_organisation_member_of(actor, group.organisation_id):
+        raise PermissionDenied("Only the group's organisation can book its meetings.")
+    if group.status == "closed":
+        raise Conflict("The group is closed.", code="group_closed")
+    if group.expertise_area is None:
+        raise InvalidInput("Choose the group's expertise area first: the experts are booked "
+                           "for it.", code="missing_expertise_area", field="title")
+    experts = verified_expert_members(group)
+    needed = data.experts_needed or max(1, len(experts))
+    order = create_order(actor, OrderRequest(
+        title=data.title.strip() or group.name, assignment_type=data.assignment_type,
+        expertise_areas=[group.expertise_area.slug], language=data.language,
+        experts_needed=needed, sessions=data.sessions, remote=data.remote,
+        municipality_code=data.municipality_code, description=data.description,
+        address=data.address, audience=group.name,
+        series_template=CO_DEVELOPMENT_TEMPLATE if data.series else None,
+    ), now)
+    db.session.add(GroupMeeting(group=group, order=order, booked_by_id=actor.id,
+                                created_at=now))
+    db.session.flush()
+    record_audit(actor, "group_meeting_booked", "group", group.id, order=order.id)
+    if data.invite_members and experts:
+        invite_experts(None, order, [e.id for e in experts[:needed]], now)
+    for member in group.active_members:
+        if member.user is not None and member.kind != "expert":
+            mail_user(member.user, "participation_meeting",
+                      dedupe_key=f"group_meeting:{order.id}:{member.user_id}",
+                      group=group, order=order,
+                      link=absolute_url("participation.session",
+                                        session_id=order.sessions[0].id))
+    return order
+
+
+# --- Topics ------------------------------------------------------------------------------------
+
+
+def propose_topic(actor: User, group_id: int, title: str, description: str = "",
+                  now: datetime | None = None) -> Topic:
+    """Members and the organisation (and the bank) propose what the group works on."""
+    group = access.group_for_reader(actor, group_id)
+    if not title.strip():
+        raise InvalidInput("Give the topic a short title.", code="missing_title",
+                           field="title")
+    if access.membership(group, actor) is not None:
+        source = "member"
+    elif access.is_staff(actor):
+        source = "bank"
+    else:
+        source = "organisation"
+    topic = Topic(group=group, title=title.strip()[:200], description=description.strip(),
+                  source=source, proposed_by_id=actor.id, created_at=now or utcnow())
+    db.session.add(topic)
+    db.session.flush()
+    record_audit(actor, "topic_proposed", "group", group.id, topic=topic.id)
+    return topic
+
+
+def move_topic(actor: User, group_id: int, topic_id: int, action: str,
+               session_id: int | None = None, now: datetime | None = None) -> Topic:
+    """Take a topic onto a meeting's agenda, mark it done or decline it (the group's leads)."""
+    group = access.group_for_leader(actor, group_id)
+    topic = db.session.get(Topic, topic_id)
+    if topic is None or topic.group_id != group.id:
+        raise NotFound("The topic was not found.", code="topic_not_found")
+    if not TOPIC.can(topic.status, action):
+        raise Conflict("The topic cannot be moved like that now.", code="topic_state")
+    if action == "schedule":
+        session_ids = {s.id for order in meetings_of(group) for s in order.sessions}
+        if session_id not in session_ids:
+            raise InvalidInput("Choose one of the group's meetings.", code="unknown_meeting",
+                               field="session_id")
+        topic.session_id = session_id
+    TOPIC.apply(topic, action)
+    if topic.status in ("done", "declined"):
+        topic.decided_at = now or utcnow()
+    record_audit(actor, f"topic_{action}", "group", group.id, topic=topic.id)
+    db.session.flush()
+    return topic
+
+
+def topics_of(group: ParticipationGroup) -> list[Topic]:
+    return list(db.session.scalars(
+        select(Topic).where(Topic.group_id == group.id).order_by(Topic.created_at, Topic.id)))

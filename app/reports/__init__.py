@@ -1,0 +1,1 @@
+"""Reports across domains: participation figures by group, order and organisation."""
