@@ -1,4 +1,4 @@
-"""`flask` commands for operators: reference data, demo data, users, outbox."""
+"""`flask` commands for operators: reference data, demo data, users, outbox, config check."""
 
 from __future__ import annotations
 
@@ -118,6 +118,22 @@ def register_commands(app: Flask) -> None:
         for name in JOBS:
             ran = run_job(app, name, holder_name())
             click.echo(f"{name}: {'done' if ran else 'already run in this interval'}")
+
+    @app.cli.command("check-config")
+    def check_config_command() -> None:
+        """Check every setting and the services they name; exit 1 with one line per problem."""
+        from app.ops.checks import configuration_problems
+
+        production = app.config.get("ENV_NAME") == "production"
+        problems = configuration_problems(app.config, production=production)
+        if not production:
+            click.echo("KOKEMUSPANKKI_ENV is not production: only the configured services "
+                       "were checked.")
+        for problem in problems:
+            click.echo(f"problem: {problem}", err=True)
+        if problems:
+            raise SystemExit(1)
+        click.echo("Configuration OK.")
 
     @app.cli.command("send-mail")
     def send_mail_command() -> None:
