@@ -105,6 +105,9 @@ class Config:
     # Background jobs: run by `flask scheduler`, never inside web workers.
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", True)
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 60)
+    #: Port where `flask scheduler` serves its own job metrics (0: none), on this address.
+    SCHEDULER_METRICS_PORT = _int("SCHEDULER_METRICS_PORT", 0)
+    SCHEDULER_METRICS_ADDRESS = os.environ.get("SCHEDULER_METRICS_ADDRESS", "127.0.0.1")
 
     # Operations: logs (one JSON object per line, or plain text) and Prometheus metrics,
     # served at /metrics only with the bearer token or to the listed networks (CIDRs).

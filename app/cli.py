@@ -102,6 +102,12 @@ def register_commands(app: Flask) -> None:
         from app.jobs import build_scheduler, holder_name
 
         scheduler = build_scheduler(app)
+        if app.config["SCHEDULER_METRICS_PORT"]:
+            from app.ops.metrics import serve_process_metrics
+
+            serve_process_metrics(
+                app.config["SCHEDULER_METRICS_PORT"], app.config["SCHEDULER_METRICS_ADDRESS"]
+            )
         scheduler.start()
         click.echo(f"Scheduler running as {holder_name()}; press Ctrl-C to stop.")
         try:

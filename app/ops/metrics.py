@@ -143,6 +143,14 @@ def exposition(extra: Iterable[Metric] = ()) -> bytes:
     return generate_latest(registry)
 
 
+def serve_process_metrics(port: int, address: str = "127.0.0.1"):
+    """Serve this process's metrics on ``address:port`` (for `flask scheduler`, which has no
+    web app); returns prometheus-client's (server, thread)."""
+    from prometheus_client import start_http_server
+
+    return start_http_server(port, addr=address, registry=PROCESS_REGISTRY)
+
+
 def may_scrape(
     authorization: str | None, remote_addr: str | None, token: str, networks: Iterable[str]
 ) -> bool:

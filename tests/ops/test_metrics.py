@@ -126,3 +126,27 @@ def test_job_runs_failures_and_last_success(app, scrape):
         labels["job"] for labels, _ in after["kokemuspankki_job_last_success_timestamp_seconds"]}
     assert value(after, "kokemuspankki_job_unfinished_runs_last_day", job="ops_probe_fails") == 1
     assert value(after, "kokemuspankki_job_duration_seconds_count", job="ops_probe_ok") >= 1
+
+
+def test_the_scheduler_serves_its_own_job_metrics(app):
+    """`flask scheduler` has no web app: its job counters get a loopback port of their own."""
+    import urllib.request
+
+    from app.ops.metrics import serve_process_metrics
+    from tests.ops.conftest import free_port
+
+    port = free_port()
+    server, thread = serve_process_metrics(port)
+    try:
+        assert run_job(app, "ops_probe_ok", "test", now=utcnow() - timedelta(days=3),
+                       registry=PROBES)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    assert samples[("kokemuspankki_job_runs_total",
+                    (("job", "ops_probe_ok"), ("outcome", "success")))] >= 1
