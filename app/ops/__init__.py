@@ -16,7 +16,9 @@ def init_app(app: Flask) -> None:
     from app.ops.views import bp
 
     if not app.testing:
-        logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+        logs.configure_logging(
+            app.config["LOG_FORMAT"], app.config["LOG_LEVEL"], unless_configured=True
+        )
 
     @app.before_request
     def _start_request() -> None:

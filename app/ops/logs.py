@@ -83,12 +83,20 @@ class TextFormatter(logging.Formatter):
         return f"{line} [request {request_id}]" if request_id else line
 
 
-def configure_logging(log_format: str, level: str = "INFO", stream=None) -> logging.Handler:
+def configure_logging(
+    log_format: str, level: str = "INFO", stream=None, *, unless_configured: bool = False
+) -> logging.Handler | None:
     """Send the root logger's records to ``stream`` (stderr) as JSON or text.
 
     Idempotent: a handler installed by an earlier call is replaced, others are kept.
+    With ``unless_configured``, nothing changes when the root logger already has a
+    handler of someone else's (gunicorn's ``logconfig_dict`` in deploy/gunicorn.conf.py).
     """
     root = logging.getLogger()
+    if unless_configured and any(
+        not getattr(handler, "kokemuspankki", False) for handler in root.handlers
+    ):
+        return None
     for handler in list(root.handlers):
         if getattr(handler, "kokemuspankki", False):
             root.removeHandler(handler)
