@@ -108,7 +108,6 @@ def configure_logging(
     return handler
 
 
-
 def log_request(response, duration_seconds: float) -> None:
     """Write the ``request`` line of the current request (no client address when anonymous)."""
     fields = {
