@@ -101,3 +101,43 @@ def test_two_workers_behind_one_port(gunicorn):
                     if line["request_id"].startswith("probe-"))
     assert probes == sorted(f"probe-{n}" for n in range(20))  # each logged once
     assert any(line["logger"].startswith("gunicorn") for line in lines)  # JSON too
+
+
+def test_the_scheduler_command_serves_job_metrics_on_loopback(tmp_path):
+    """`flask scheduler` with SCHEDULER_METRICS_PORT: its counters on a port of its own."""
+    import flask_migrate
+
+    from app import create_app
+    from app.extensions import db
+    from config import TestConfig
+    from tests.support.databases import scratch_database
+
+    with scratch_database(tmp_path, "ops_scheduler") as url:
+        scratch = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+        with scratch.app_context():
+            flask_migrate.upgrade()
+            db.session.remove()
+            db.engine.dispose()
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "STRIPE_"))}
+        env.update(DATABASE_URL=url, INSTANCE_PATH=str(tmp_path), KOKEMUSPANKKI_ENV="development",
+                   SCHEDULER_METRICS_PORT=str(port))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(300):
+                assert process.poll() is None, "the scheduler stopped"
+                try:
+                    status, _, text = get(f"http://127.0.0.1:{port}/metrics")
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                pytest.fail("no metrics port")
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+    assert status == 200
+    names = {family.name for family in text_string_to_metric_families(text)}
+    assert {"kokemuspankki_job_runs", "kokemuspankki_job_duration_seconds"} <= names
