@@ -17,10 +17,12 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+import prometheus_client
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -38,7 +40,7 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
     registry=PROCESS_REGISTRY,
 )
-JOB_RUNS = Counter(
+JOB_RUNS = prometheus_client.Counter(
     f"{PREFIX}_job_runs",
     "Background job runs claimed and run by this process, by job and outcome.",
     ("job", "outcome"),
@@ -64,13 +66,19 @@ def observe_job(name: str, succeeded: bool, seconds: float) -> None:
     JOB_SECONDS.labels(name).observe(seconds)
 
 
-def database_metrics(session: Session, now: datetime, lease_seconds: int) -> list[Metric]:
-    """Cluster-wide figures read from the database: outbox and job runs."""
+def database_metrics(
+    session: Session, now: datetime, intervals: Mapping[str, int]
+) -> list[Metric]:
+    """Cluster-wide figures read from the database: outbox and job runs.
+
+    ``intervals`` gives each job's interval in seconds: a run that has not finished
+    one interval after it started counts as unfinished (an hour for unknown jobs).
+    """
     from app.admin.models import JobRun
     from app.mail.models import OutboxMessage
 
     families = []
-    counts = dict(
+    by_status = dict(
         session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         ).all()
@@ -79,7 +87,7 @@ def database_metrics(session: Session, now: datetime, lease_seconds: int) -> lis
         f"{PREFIX}_outbox_messages", "E-mails in the outbox by status.", labels=("status",)
     )
     for status in ("pending", "failed"):
-        depth.add_metric((status,), counts.get(status, 0))
+        depth.add_metric((status,), by_status.get(status, 0))
     families.append(depth)
     oldest = session.scalar(
         select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
@@ -104,19 +112,19 @@ def database_metrics(session: Session, now: datetime, lease_seconds: int) -> lis
     families.append(last_success)
     unfinished = GaugeMetricFamily(
         f"{PREFIX}_job_unfinished_runs_last_day",
-        "Job runs of the last 24 hours that started more than the scheduler lease ago and "
-        "never finished: they failed or their scheduler died.",
+        "Job runs of the last 24 hours that had not finished one interval after they "
+        "started: they failed, or their scheduler died.",
         labels=("job",),
     )
-    for job, count in session.execute(
-        select(JobRun.job, func.count())
-        .where(
-            JobRun.finished_at.is_(None),
-            JobRun.started_at >= now - timedelta(days=1),
-            JobRun.started_at < now - timedelta(seconds=lease_seconds),
+    counts = Counter()
+    for job, started in session.execute(
+        select(JobRun.job, JobRun.started_at).where(
+            JobRun.finished_at.is_(None), JobRun.started_at >= now - timedelta(days=1)
         )
-        .group_by(JobRun.job)
     ):
+        if started < now - timedelta(seconds=intervals.get(job, 3600)):
+            counts[job] += 1
+    for job, count in sorted(counts.items()):
         unfinished.add_metric((job,), count)
     families.append(unfinished)
     return families

@@ -62,6 +62,9 @@ def prometheus_metrics():
         request.headers.get("Authorization"), request.remote_addr, token, networks
     ):
         abort(403)
-    families = metrics.database_metrics(db.session, utcnow(), config["SCHEDULER_LEASE_SECONDS"])
+    from app.jobs import JOBS
+
+    intervals = {name: interval for name, (interval, _call) in JOBS.items()}
+    families = metrics.database_metrics(db.session, utcnow(), intervals)
     db.session.rollback()
     return Response(metrics.exposition(families), mimetype="text/plain; version=0.0.4")

@@ -150,3 +150,19 @@ def test_the_scheduler_serves_its_own_job_metrics(app):
                for family in text_string_to_metric_families(text) for s in family.samples}
     assert samples[("kokemuspankki_job_runs_total",
                     (("job", "ops_probe_ok"), ("outcome", "success")))] >= 1
+
+
+def test_a_run_counts_as_unfinished_only_after_its_interval(app, scrape):
+    """deliver_mail runs every 30 s: unfinished after 10 s is running, after 5 min it failed."""
+    from app.admin.models import JobRun
+
+    now = utcnow()
+    name = "kokemuspankki_job_unfinished_runs_last_day"
+    before = value(scrape(), name, job="deliver_mail")
+    with app.app_context():
+        for number, age in enumerate((timedelta(seconds=10), timedelta(minutes=5),
+                                      timedelta(days=2))):
+            db.session.add(JobRun(job="deliver_mail", holder="test", started_at=now - age,
+                                  slot=now + timedelta(days=500 + number)))
+        db.session.commit()
+    assert value(scrape(), name, job="deliver_mail") == before + 1
