@@ -79,8 +79,7 @@ def test_no_client_address_on_the_anonymous_channel(client, json_log):
         assert response.status_code == 200
     client.post("/feedback/", data={"topic": "x"}, environ_base={"REMOTE_ADDR": "198.51.100.7"})
     lines = request_lines(json_log())
-    assert [line["endpoint"] for line in lines] == ["channel.form", "channel.thanks",
-                                                     "channel.form"]
+    assert [line["route"] for line in lines] == ["/feedback/", "/feedback/thanks", "/feedback/"]
     assert all("remote_addr" not in line for line in lines)
     assert "198.51.100.7" not in json.dumps(lines)
 
