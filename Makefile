@@ -47,15 +47,21 @@ translations: $(VENV)/.installed-runtime
 system-deps:
 	tests/support/system-deps.sh tests
 
-## test: the whole suite on SQLite, then on a throwaway PostgreSQL
+## test: the whole suite on SQLite, then on a throwaway PostgreSQL, then the backup drill
 test: $(VENV)/.installed-dev system-deps translations
 	PYTHON=$(PY) tests/support/run-suite.sh all
+	PYTHON=$(PY) tests/support/backup-drill.sh
 
 test-sqlite: $(VENV)/.installed-dev system-deps translations
 	PYTHON=$(PY) tests/support/run-suite.sh sqlite
 
 test-postgres: $(VENV)/.installed-dev system-deps translations
 	PYTHON=$(PY) tests/support/run-suite.sh postgres
+
+## backup-drill: pg_dump a database with demo data, restore it into a fresh one, upgrade, smoke test
+.PHONY: backup-drill
+backup-drill: $(VENV)/.installed-dev system-deps translations
+	PYTHON=$(PY) tests/support/backup-drill.sh
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check app tests

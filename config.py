@@ -90,6 +90,8 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_MAX_NETWORK_RETRIES = _int("STRIPE_MAX_NETWORK_RETRIES", 2)
+    #: Stated when the bank sends its invoices by hand (no Stripe keys in production).
+    MANUAL_INVOICING = _bool("MANUAL_INVOICING", False)
 
     # E-mail (optional: without a server mails wait in the outbox).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -103,6 +105,19 @@ class Config:
     # Background jobs: run by `flask scheduler`, never inside web workers.
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", True)
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 60)
+    #: Port where `flask scheduler` serves its own job metrics (0: none), on this address.
+    SCHEDULER_METRICS_PORT = _int("SCHEDULER_METRICS_PORT", 0)
+    SCHEDULER_METRICS_ADDRESS = os.environ.get("SCHEDULER_METRICS_ADDRESS", "127.0.0.1")
+
+    # Operations: logs (one JSON object per line, or plain text) and Prometheus metrics,
+    # served at /metrics only with the bearer token or to the listed networks (CIDRs).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ALLOWED_NETWORKS = tuple(
+        part.strip() for part in os.environ.get("METRICS_ALLOWED_NETWORKS", "").split(",")
+        if part.strip()
+    )
 
     # The bank's own account for SEPA exports.
     BANK_NAME = os.environ.get("BANK_NAME", "Kokemuspankki")
@@ -116,6 +131,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
 
 class TestConfig(Config):

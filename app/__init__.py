@@ -23,8 +23,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
     from app import models  # noqa: F401  (register every model with the metadata)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.ops import init_app as init_operations
     from app.web import errors, locale, templating
 
+    init_operations(app)  # first, so that its request hooks run before the others
     db.init_app(app)
     migrate.init_app(
         app,
@@ -64,6 +66,8 @@ def _ensure_secret_key(app: Flask) -> None:
     if app.config.get("SECRET_KEY"):
         return
     if app.config.get("ENV_NAME") == "production":
+        if app.config.get("CONFIG_CHECK_ONLY"):
+            return  # `flask check-config` reports the missing key itself
         raise RuntimeError("SECRET_KEY must be set in production")
     app.config["SECRET_KEY"] = local_secret_key()
 

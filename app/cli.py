@@ -1,4 +1,4 @@
-"""`flask` commands for operators: reference data, demo data, users, outbox."""
+"""`flask` commands for operators: reference data, demo data, users, outbox, config check."""
 
 from __future__ import annotations
 
@@ -102,6 +102,12 @@ def register_commands(app: Flask) -> None:
         from app.jobs import build_scheduler, holder_name
 
         scheduler = build_scheduler(app)
+        if app.config["SCHEDULER_METRICS_PORT"]:
+            from app.ops.metrics import serve_process_metrics
+
+            serve_process_metrics(
+                app.config["SCHEDULER_METRICS_PORT"], app.config["SCHEDULER_METRICS_ADDRESS"]
+            )
         scheduler.start()
         click.echo(f"Scheduler running as {holder_name()}; press Ctrl-C to stop.")
         try:
@@ -118,6 +124,22 @@ def register_commands(app: Flask) -> None:
         for name in JOBS:
             ran = run_job(app, name, holder_name())
             click.echo(f"{name}: {'done' if ran else 'already run in this interval'}")
+
+    @app.cli.command("check-config")
+    def check_config_command() -> None:
+        """Check every setting and the services they name; exit 1 with one line per problem."""
+        from app.ops.checks import configuration_problems
+
+        production = app.config.get("ENV_NAME") == "production"
+        problems = configuration_problems(app.config, production=production)
+        if not production:
+            click.echo("KOKEMUSPANKKI_ENV is not production: only the configured services "
+                       "were checked.")
+        for problem in problems:
+            click.echo(f"problem: {problem}", err=True)
+        if problems:
+            raise SystemExit(1)
+        click.echo("Configuration OK.")
 
     @app.cli.command("send-mail")
     def send_mail_command() -> None:

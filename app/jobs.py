@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app.admin.models import JobRun
 from app.common.timeutil import utcnow
 from app.extensions import db
+from app.ops.metrics import observe_job
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
@@ -116,16 +118,19 @@ def run_job(app: Flask, name: str, holder: str, now: datetime | None = None,
         except IntegrityError:
             db.session.rollback()
             return False
+        started = time.perf_counter()
         try:
             call(now)
             claim.finished_at = utcnow()
             db.session.commit()
         except Exception:
             db.session.rollback()
+            observe_job(name, False, time.perf_counter() - started)
             log.exception("job %s failed", name)
             raise
         finally:
             db.session.remove()
+        observe_job(name, True, time.perf_counter() - started)
     return True
 
 

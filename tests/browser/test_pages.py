@@ -15,7 +15,7 @@ live server's demo database (``demo_ids``), so the table never hard-codes them.
 
 ``test_every_page_has_a_browser_test`` fails when the app has a GET page (an
 url_map rule outside /api/ and /static/) that no case covers: add a case for
-each new page, or — only for redirects and downloads — an entry in ``NOT_PAGES``.
+each new page, or — only for redirects, downloads and machine endpoints — an entry in ``NOT_PAGES``.
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ NOT_PAGES = {
     "payouts.download_bank_file": "a payment batch's pain.001 file download (attachment)",
     "payouts.download_payroll": "a payment batch's payroll CSV download (attachment)",
     "money.statement_download": "the expert's yearly statement as a CSV download (attachment)",
+    "ops.healthz": "JSON for load balancers (process alive), not an HTML page",
+    "ops.readyz": "JSON for load balancers (database and Redis ready), not an HTML page",
+    "ops.prometheus_metrics": "Prometheus text for the monitoring system, not an HTML page",
 }
 
 Step = Callable[[Page], Response]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages the project needs are present.
 #
-#   tests/support/system-deps.sh          PostgreSQL server and Chromium (for the tests)
+#   tests/support/system-deps.sh          PostgreSQL server, Chromium and Redis (for the tests)
 #   tests/support/system-deps.sh venv     python3's venv module (for .venv)
 #
 # As root, installs what is missing with apt-get; otherwise prints what to
@@ -16,6 +16,9 @@ case "${1:-tests}" in
         fi
         if [[ ! -x /usr/bin/chromium ]]; then
             missing+=(chromium)
+        fi
+        if ! command -v redis-server >/dev/null 2>&1; then
+            missing+=(redis-server)
         fi
         ;;
     venv)
