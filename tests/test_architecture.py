@@ -18,8 +18,10 @@ LAYERS = [
     ["app"],  # create_app: binds everything
     ["app.cli"],
     ["app.demo"],
+    ["app.ops"],  # health, readiness and logging hooks: read the jobs' schedule
     ["app.participation.demo", "app.api", "app.models", "app.jobs"],
     ["app.reports"],
+    ["app.ops.metrics"],  # counters that the job runner feeds
     ["app.participation"],
     ["app.matching"],
     ["app.payouts"],
