@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.payments.views import bp as payments_bp
     from app.payouts.views import bp as payouts_bp
     from app.payouts.views import money_bp
+    from app.privacy.views import bp as privacy_bp
     from app.web.views import bp as web_bp
 
     for blueprint in (
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         participation_bp,
         channel_bp,
+        privacy_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

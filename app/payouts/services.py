@@ -542,6 +542,9 @@ def mark_batch_paid(actor: User, batch_id: int, now: datetime) -> PayoutBatch:
     record_audit(actor, "payout_batch_paid", "payout_batch", batch.id,
                  item_count=len(items), total_net=batch.total_net)
     db.session.flush()
+    from app.privacy.services import erase_settled_accounts
+
+    erase_settled_accounts(now, [own[0].expert.user_id for own in by_expert.values()])
     return batch
 
 
