@@ -177,7 +177,7 @@ def _close(actor: User, user: User, now: datetime) -> ClosureResult:
     _end_work(user, now)
     result = ClosureResult(user_id=user.id, erased=False)
     _remove_personal_data(user, result, now)
-    _scrub_everywhere(user, [old_name], skip_users=True)
+    _scrub_everywhere(user, [old_name, email], skip_users=True)
     _forget_mail(user, email)
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     user.closed_at = now
