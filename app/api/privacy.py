@@ -48,6 +48,7 @@ def export_my_data():
     "/me/close",
     "POST",
     summary="Close my account (experts, organisation members, participants)",
+    roles=services.SELF_SERVICE_ROLES,
     request_schema=CLOSE_REQUEST,
     response_schema=CLOSE_RESPONSE,
     responses=(200, 400, 403, 409, 422),

@@ -77,7 +77,8 @@ def test_staff_accounts_are_closed_by_a_coordinator_not_by_the_api(client):
     response = client.post("/api/v1/me/close", json={"password": DEFAULT_PASSWORD},
                            headers=_bearer(token))
     assert response.status_code == 403
-    assert response.get_json()["error"]["code"] == "staff_account"
+    assert response.get_json()["error"]["code"] == "forbidden"
+    assert db.session.get(type(finance), finance.id).closed_at is None
 
 
 def test_the_endpoints_are_in_the_openapi_document(client):
