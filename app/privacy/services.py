@@ -251,29 +251,43 @@ def _remove_personal_data(user: User, result: ClosureResult, now: datetime) -> N
         profile.trainings.remove(record)
 
 
-def _text_columns() -> Iterable[tuple[sa.Table, sa.Column]]:
+def _text_columns() -> dict[sa.Table, list[sa.Column]]:
+    """Every table's text columns (String and Text), except those in `SCRUB_SKIP`."""
+    found: dict[sa.Table, list[sa.Column]] = {}
     for table in db.metadata.sorted_tables:
-        for column in table.columns:
-            if isinstance(column.type, sa.String) and (table.name, column.name) not in SCRUB_SKIP:
-                yield table, column
+        columns = [c for c in table.columns if isinstance(c.type, sa.String)
+                   and (table.name, c.name) not in SCRUB_SKIP]
+        if columns:
+            found[table] = columns
+    return found
 
 
 def _scrub_everywhere(user: User, values: list[str], *, skip_users: bool) -> None:
     """Replace the person's name (or e-mail) inside every text column of every table with the
-    pseudonym: copies in payroll files, mail bodies, other people's notes, audit details."""
+    pseudonym: copies in payroll files, mail bodies, other people's notes, audit details.
+
+    One UPDATE per table: the rows where any text column holds a value get every text
+    column rewritten with ``replace`` (a no-op where the value is absent).
+    """
     values = [v for v in dict.fromkeys(values) if v and len(v) >= MIN_SCRUB_LENGTH]
     if not values:
         return
     db.session.flush()  # the bulk updates below must not lose unflushed changes
     replacement = pseudonym(user)
-    for table, column in _text_columns():
+    for table, columns in _text_columns().items():
         if skip_users and table.name == "users":
             continue
-        for value in values:
-            db.session.execute(
-                update(table).where(column.contains(value, autoescape=True))
-                .values({column.name: sa.func.replace(column, value, replacement)})
-                .execution_options(synchronize_session=False))
+        changes = {}
+        for column in columns:
+            expression = column
+            for value in values:
+                expression = sa.func.replace(expression, value, replacement)
+            changes[column.name] = expression
+        db.session.execute(
+            update(table)
+            .where(or_(*[c.contains(v, autoescape=True) for c in columns for v in values]))
+            .values(changes)
+            .execution_options(synchronize_session=False))
     _scrub_audit_details(values, replacement)
     db.session.expire_all()
 
