@@ -15,7 +15,7 @@ from app.accounts.services import issue_api_token
 from app.audit.services import record_audit
 from app.bookings.models import Invitation, Order
 from app.common.timeutil import utcnow
-from app.common.uploads import kind_of
+from app.common.uploads import kind_of, store_upload
 from app.experts.certificates import store_certificate
 from app.experts.models import Unavailability
 from app.extensions import db
@@ -29,6 +29,7 @@ from tests.participation.helpers import group
 from tests.payouts.helpers import approved, expert_with_iban, helsinki, payout
 
 CERTIFICATE = b"%PDF-1.4\n% test certificate\n"
+RECEIPT = b"%PDF-1.4\n% parking receipt\n"
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Person:
     phone: str
     token: str
     certificate_path: str
+    receipt_path: str
     paid_item_id: int
     unpaid_item_id: int
     future_order_id: int
@@ -67,6 +69,7 @@ def rich_expert(name: str, email: str, iban: str, phone: str, organiser: User) -
         starts_at=utcnow() + timedelta(days=30), ends_at=utcnow() + timedelta(days=31),
         note="Lomamatka"))
     paid = payout(expert, starts_at=helsinki(2026, 3, 2), fee="30.00", travel="12.40")
+    paid.assignment.report.receipt_path = store_upload(RECEIPT, kind_of(RECEIPT), "receipts")
     unpaid = payout(expert, starts_at=helsinki(2026, 3, 5), fee="20.00", per_diem="25.00")
     coming = factories.order(organiser.membership.organisation, created_by=organiser,
                              status="filled")
@@ -99,6 +102,7 @@ def rich_expert(name: str, email: str, iban: str, phone: str, organiser: User) -
     db.session.flush()
     return Person(user_id=user.id, expert_id=expert.id, name=name, email=email, iban=iban,
                   phone=phone, token=token, certificate_path=record.certificate_path,
+                  receipt_path=paid.assignment.report.receipt_path,
                   paid_item_id=paid.id, unpaid_item_id=unpaid.id, future_order_id=coming.id,
                   invited_order_id=invited.id)
 

@@ -153,13 +153,14 @@ def test_tokens_die_and_sign_in_fails(pair, client, api_token):
     assert response.status_code == 401
 
 
-def test_certificate_files_are_deleted(pair, app):
+def test_certificates_are_deleted_and_receipts_kept_as_vouchers(pair, app):
     closing, _other = pair
-    assert stored_path(closing.certificate_path)
+    assert stored_path(closing.certificate_path) and stored_path(closing.receipt_path)
     _close(closing)
     assert stored_path(closing.certificate_path) is None
     assert not os.path.exists(os.path.join(app.config["UPLOAD_FOLDER"],
                                            closing.certificate_path))
+    assert stored_path(closing.receipt_path)
 
 
 def test_wrong_password_changes_nothing(pair):

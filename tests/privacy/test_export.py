@@ -15,7 +15,7 @@ from app.common.errors import PermissionDenied
 from app.extensions import db
 from app.privacy import services
 from tests import factories
-from tests.privacy.helpers import CERTIFICATE
+from tests.privacy.helpers import CERTIFICATE, RECEIPT
 
 
 def _zip(person) -> zipfile.ZipFile:
@@ -47,6 +47,9 @@ def test_the_export_holds_the_persons_data_and_files(pair):
     assert (paid["fee"], paid["travel"], paid["status"]) == ("30.00", "12.40", "paid")
     assert paid["paid_at"] is not None
     assert {a["order_id"] for a in data["assignments"]} >= {person.future_order_id}
+    (receipt,) = [a["report"]["receipt_file"] for a in data["assignments"]
+                  if a["report"] and "receipt_file" in a["report"]]
+    assert archive.read(receipt) == RECEIPT
     assert [i["order_id"] for i in data["invitations"] if i["status"] == "pending"] == [
         person.invited_order_id]
     assert [f["text"] for f in data["feedback_given"]] == ["Hyvin järjestetty."]
