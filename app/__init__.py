@@ -57,9 +57,11 @@ def _register_event_handlers() -> None:
     """Higher domains answer the events of lower ones (app/common/events.py)."""
     from app.payments.handlers import register as register_payments
     from app.payouts.handlers import register as register_payouts
+    from app.privacy.handlers import register as register_privacy
 
     register_payouts()  # the payout item first: confirm_assignment returns it
     register_payments()
+    register_privacy()
 
 
 def _ensure_secret_key(app: Flask) -> None:
@@ -91,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.payments.views import bp as payments_bp
     from app.payouts.views import bp as payouts_bp
     from app.payouts.views import money_bp
+    from app.privacy.views import bp as privacy_bp
     from app.reports.views import bp as reports_bp
     from app.web.views import bp as web_bp
 
@@ -114,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         channel_bp,
         channel_staff_bp,
         reports_bp,
+        privacy_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)

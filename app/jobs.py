@@ -84,6 +84,12 @@ def _feedback_requests(now):
     return request_feedback(now)
 
 
+def _erase_settled_accounts(now):
+    from app.privacy.services import erase_settled_accounts
+
+    return erase_settled_accounts(now)
+
+
 #: name → (interval in seconds, the service call)
 JOBS: dict[str, tuple[int, Callable]] = {
     "expire_invitations": (60, _expire_invitations),
@@ -95,6 +101,7 @@ JOBS: dict[str, tuple[int, Callable]] = {
     "invoicing_run": (3600, _run_invoicing),
     "impact_report_requests": (3600, _impact_report_requests),
     "feedback_requests": (3600, _feedback_requests),
+    "erase_settled_accounts": (86400, _erase_settled_accounts),
 }
 
 

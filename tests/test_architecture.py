@@ -20,6 +20,7 @@ LAYERS = [
     ["app.demo"],
     ["app.ops"],  # health, readiness and logging hooks: read the jobs' schedule
     ["app.participation.demo", "app.api", "app.models", "app.jobs"],
+    ["app.privacy"],  # data export and closure read every domain; told of paid batches
     ["app.reports"],
     ["app.ops.metrics"],  # counters that the job runner feeds
     ["app.participation"],

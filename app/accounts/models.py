@@ -47,6 +47,11 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when the account was closed (app/privacy): it can no longer sign in.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when a closed account's e-mail and payment details were erased (after its
+    #: last payout was paid); null while the bank still owes it money.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     membership: Mapped[Membership | None] = relationship(  # noqa: F821
         back_populates="user", uselist=False

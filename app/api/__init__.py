@@ -6,4 +6,16 @@ circle: import it from `app.api.core`).
 """
 
 from app.api.core import bp  # noqa: I001, F401
-from app.api import auth, bookings, errors, experts, fees, matches, orders, payouts, reference, spec  # noqa: F401
+from app.api import (  # noqa: F401
+    auth,
+    bookings,
+    errors,
+    experts,
+    fees,
+    matches,
+    orders,
+    payouts,
+    privacy,
+    reference,
+    spec,
+)

@@ -53,7 +53,9 @@ def build_spec() -> dict:
             entry = {"description": STATUS_TEXT.get(status, str(status))}
             schema = op.response_schema if status < 300 else ERROR_SCHEMA
             if schema and status != 204:
-                entry["content"] = {"application/json": {"schema": schema}}
+                binary = status < 300 and schema.get("format") == "binary"
+                entry["content"] = {"application/zip" if binary else "application/json":
+                                    {"schema": schema}}
             responses[str(status)] = entry
         body = {
             "summary": op.summary,

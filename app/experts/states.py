@@ -6,7 +6,7 @@ again; a verified expert may take a break and come back.
 """
 
 from app.common.statemachine import StateMachine
-from app.experts.models import APPLIED, INFO_REQUESTED, PAUSED, REJECTED, VERIFIED
+from app.experts.models import APPLIED, INFO_REQUESTED, PAUSED, REJECTED, RETIRED, VERIFIED
 
 EXPERT_PROFILE = StateMachine(
     "expert",
@@ -21,6 +21,9 @@ EXPERT_PROFILE = StateMachine(
         (VERIFIED, "pause"): PAUSED,
         (PAUSED, "pause"): PAUSED,
         (PAUSED, "resume"): VERIFIED,
+        # The account was closed (app/privacy): final.
+        **{(status, "retire"): RETIRED
+           for status in (APPLIED, INFO_REQUESTED, VERIFIED, PAUSED, REJECTED)},
     },
 )
 

@@ -36,6 +36,7 @@ from app.bookings.models import Assignment
 from app.bookings.services import mark_assignment_paid
 from app.bookings.states import ASSIGNMENT
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.events import publish
 from app.common.timeutil import to_helsinki
 from app.experts.iban import mask_iban
 from app.experts.models import ExpertProfile
@@ -43,6 +44,7 @@ from app.extensions import db
 from app.fees.rules import compute_payout
 from app.mail.services import queue_mail
 from app.payouts import exports, totp
+from app.payouts.events import BatchPaid
 from app.payouts.models import PayoutBatch, PayoutItem
 from app.payouts.states import PAYOUT_BATCH, PAYOUT_ITEM
 
@@ -541,6 +543,7 @@ def mark_batch_paid(actor: User, batch_id: int, now: datetime) -> PayoutBatch:
     record_audit(actor, "payout_batch_paid", "payout_batch", batch.id,
                  item_count=len(items), total_net=batch.total_net)
     db.session.flush()
+    publish(BatchPaid(batch.id, tuple(own[0].expert.user_id for own in by_expert.values()), now))
     return batch
 
 

@@ -289,6 +289,14 @@ CASES: list[Case] = [
     *[Case(user, "/password/change")
       for user in (ORG, ORG2, EXPERT, APPLICANT, COORDINATOR, FINANCE, ADMIN, PARTICIPANT)],
     Case(ORG, "/password/change", 200, submit("main form"), "empty"),
+    # My account: download my data, close my account (sent empty: nothing is closed).
+    *[Case(user, "/account") for user in (ORG, EXPERT, COORDINATOR, PARTICIPANT)],
+    Case(EXPERT, "/account/close"),
+    Case(EXPERT, "/account/close", 422, submit("main form"), "empty"),
+    Case(ORG2, "/account/close"),
+    Case(COORDINATOR, "/account/close", 403),
+    Case(COORDINATOR, "/privacy/users/{expert_user}/close"),
+    Case(COORDINATOR, "/privacy/users/{expert_user}/close", 422, submit("main form"), "empty"),
 ]
 
 #: Key pages again in Swedish and English (untranslated layout, lang attributes, text length).
@@ -304,6 +312,7 @@ LOCALISED: list[tuple[str, Case]] = [
         Case(COORDINATOR, "/coordinator/orders/{order_matching}"),
         Case(FINANCE, "/finance/payouts"),
         Case(PAYEE, "/expert/money?year={payout_year}", note="payouts"),
+        Case(EXPERT, "/account/close", 422, submit("main form"), "empty"),
     )
 ]
 
@@ -364,6 +373,7 @@ def demo_ids(live_server) -> dict[str, str]:
         ids["reported_assignment"], ids["reported_order"] = reported.id, reported.order_id
 
         ids["applicant_expert"] = expert_user(APPLICANT).expert_profile.id
+        ids["expert_user"] = expert_user(EXPERT).id
         from tests.payments.helpers import ensure_demo_invoice
 
         ids["invoice"] = ensure_demo_invoice()
