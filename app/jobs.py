@@ -82,6 +82,12 @@ def _feedback_requests(now):
     return request_feedback(now)
 
 
+def _retention_cleanup(now):
+    from app.retention.services import run_retention
+
+    return run_retention(now)
+
+
 #: name → (interval in seconds, the service call)
 JOBS: dict[str, tuple[int, Callable]] = {
     "expire_invitations": (60, _expire_invitations),
@@ -93,6 +99,7 @@ JOBS: dict[str, tuple[int, Callable]] = {
     "invoicing_run": (3600, _run_invoicing),
     "impact_report_requests": (3600, _impact_report_requests),
     "feedback_requests": (3600, _feedback_requests),
+    "retention_cleanup": (86400, _retention_cleanup),
 }
 
 
