@@ -6,7 +6,7 @@ again; a verified expert may take a break and come back.
 """
 
 from app.common.statemachine import StateMachine
-from app.experts.models import APPLIED, INFO_REQUESTED, PAUSED, REJECTED, VERIFIED
+from app.experts.models import APPLIED, INFO_REQUESTED, PAUSED, REJECTED, RETIRED, VERIFIED
 
 EXPERT_PROFILE = StateMachine(
     "expert",
@@ -21,6 +21,11 @@ EXPERT_PROFILE = StateMachine(
         (VERIFIED, "pause"): PAUSED,
         (PAUSED, "pause"): PAUSED,
         (PAUSED, "resume"): VERIFIED,
+        # The administrator gives the person another role: the profile stays for history.
+        (APPLIED, "retire"): RETIRED,
+        (INFO_REQUESTED, "retire"): RETIRED,
+        (VERIFIED, "retire"): RETIRED,
+        (PAUSED, "retire"): RETIRED,
     },
 )
 
