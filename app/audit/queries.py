@@ -60,7 +60,9 @@ class AuditFilters:
         )
 
     def as_details(self) -> dict:
-        return {key: value for key, value in asdict(self).items() if value not in (None, "")}
+        """The filters in use, as audit details (``filter_action`` …)."""
+        return {f"filter_{key}": value for key, value in asdict(self).items()
+                if value not in (None, "")}
 
 
 def _short(raw: str, field: str, length: int) -> str:
