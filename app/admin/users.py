@@ -95,11 +95,6 @@ def has_coming_work(profile: ExpertProfile | None, now: datetime | None = None) 
     return invitation is not None or assignment is not None
 
 
-def _require_other(actor: User, user: User, message: str) -> None:
-    if actor.id == user.id:
-        raise PermissionDenied(message)
-
-
 def change_role(actor: User, user: User, role: str, organisation_id: int | None = None,
                 now: datetime | None = None) -> None:
     """Give ``user`` another role, creating or tidying the records the roles need.
@@ -115,7 +110,8 @@ def change_role(actor: User, user: User, role: str, organisation_id: int | None 
     """
     if role not in ROLES:
         raise InvalidInput("Unknown role.", field="role")
-    _require_other(actor, user, "You cannot change your own role.")
+    if actor.id == user.id:
+        raise PermissionDenied("You cannot change your own role.")
     old = user.role
     if role == old:
         raise InvalidInput("The person already has this role.", code="same_role", field="role")
@@ -180,7 +176,8 @@ def _leave_membership(actor: User, user: User) -> None:
 
 def deactivate_user(actor: User, user: User, now: datetime | None = None) -> None:
     """Stop the account: no sign-in, open sessions end, every API token is revoked."""
-    _require_other(actor, user, "You cannot deactivate your own account.")
+    if actor.id == user.id:
+        raise PermissionDenied("You cannot deactivate your own account.")
     if not user.active:
         raise Conflict("The account is already deactivated.", code="already_inactive")
     if user.role == EXPERT and has_coming_work(user.expert_profile, now):
@@ -197,7 +194,8 @@ def deactivate_user(actor: User, user: User, now: datetime | None = None) -> Non
 
 def reactivate_user(actor: User, user: User) -> None:
     """Let a deactivated account sign in again (old API tokens stay revoked)."""
-    _require_other(actor, user, "You cannot reactivate your own account.")
+    if actor.id == user.id:
+        raise PermissionDenied("You cannot reactivate your own account.")
     if user.active:
         raise Conflict("The account is already active.", code="already_active")
     if not user.password_hash and user.email.endswith(".invalid"):
