@@ -20,6 +20,7 @@ from app.admin.services import (
     set_setting,
 )
 from app.audit import queries as audit_queries
+from app.audit.labels import action_label
 from app.audit.models import AuditEntry
 from app.common.errors import DomainError, translated
 from app.common.paging import parse_limit
@@ -115,7 +116,8 @@ def _render_user(user: User, form: RoleForm, status: int = 200):
                                  AuditEntry.subject_id == str(user.id))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(10)).all()
     return render_template("admin/user.html", user=user, form=form, entries=entries,
-                           actors=audit_queries.actors_of(list(entries))), status
+                           actors=audit_queries.actors_of(list(entries)),
+                           action_label=action_label), status
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -166,7 +168,8 @@ def set_active(user_id: int):
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     actions, types = audit_queries.known_values()
-    form.action.choices = [("", _("Any action"))] + [(a, a) for a in actions]
+    form.action.choices = [("", _("Any action"))] + sorted(
+        ((a, action_label(a)) for a in actions), key=lambda pair: pair[1].lower())
     form.object_type.choices = [("", _("Any type"))] + [(t, t) for t in types]
     return form
 
@@ -195,7 +198,7 @@ def audit_log():
     csv_args = {key: value for key, value in request.args.items()
                 if key not in ("cursor", "limit")}
     return render_template("admin/audit.html", form=form, page=page, actors=actors,
-                           csv_args=csv_args), status
+                           csv_args=csv_args, action_label=action_label), status
 
 
 @bp.route("/audit.csv")

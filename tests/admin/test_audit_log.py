@@ -108,7 +108,8 @@ def test_page_filters_by_email_and_keeps_what_was_typed(client, login, log):
                           "&end=2026-06-12")
     text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert text.count("<td>expert_verified</td>") == 1  # only entry 2 was on 12 June
+    assert text.count("(expert_verified)</span>") == 1  # only entry 2 was on 12 June
+    assert "Kokemusasiantuntija hyväksytty" in text  # the action in plain Finnish
     assert f'value="{log["coordinator"].email}"' in text
     bad = client.get("/admin/audit?actor=ei-ketaan@example.fi&start=eilen")
     assert bad.status_code == 422
@@ -119,11 +120,11 @@ def test_page_pages_with_links_that_keep_the_filters(client, login, log):
     login(client, log["admin"].email)
     first = client.get(f"/admin/audit?actor={log['coordinator'].id}&limit=2")
     text = first.get_data(as_text=True)
-    assert text.count("<td>expert_verified</td>") == 2 and 'rel="next"' in text
+    assert text.count("(expert_verified)</span>") == 2 and 'rel="next"' in text
     link = text.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
     assert f"actor={log['coordinator'].id}" in link
     second = client.get(link).get_data(as_text=True)
-    assert 'role="status"' in second and second.count("<td>expert_verified</td>") == 2
+    assert 'role="status"' in second and second.count("(expert_verified)</span>") == 2
 
 
 def test_csv_export_is_utf8_with_bom_safe_for_spreadsheets_and_audited(client, login, log):
