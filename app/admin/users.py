@@ -107,13 +107,16 @@ def change_role(actor: User, user: User, role: str, organisation_id: int | None 
       organisation's last administrator while others remain;
     - from expert: refused while the expert has open invitations or coming
       bookings; otherwise the profile is retired (kept for history).
+
+    Choosing the person's current role only repairs a missing membership or
+    profile (left behind by older role changes); otherwise it is refused.
     """
     if role not in ROLES:
         raise InvalidInput("Unknown role.", field="role")
     if actor.id == user.id:
         raise PermissionDenied("You cannot change your own role.")
     old = user.role
-    if role == old:
+    if role == old and not _misses_record(user):
         raise InvalidInput("The person already has this role.", code="same_role", field="role")
     organisation = None
     if role == ORGANISATION_MEMBER and user.membership is None:
@@ -124,9 +127,9 @@ def change_role(actor: User, user: User, role: str, organisation_id: int | None 
         if organisation is None or not organisation.active:
             raise InvalidInput("Choose the organisation from the list.",
                                code="unknown_organisation", field="organisation_id")
-    if old == EXPERT:
+    if old == EXPERT and role != EXPERT:
         _leave_expert_role(actor, user, now)
-    if old == ORGANISATION_MEMBER:
+    if old == ORGANISATION_MEMBER and role != ORGANISATION_MEMBER:
         _leave_membership(actor, user)
     user.role = role
     if organisation is not None:
@@ -139,8 +142,15 @@ def change_role(actor: User, user: User, role: str, organisation_id: int | None 
         db.session.add(profile)
         db.session.flush()
         record_audit(actor, "expert_profile_created", "expert", profile.id, user_id=user.id)
-    record_audit(actor, "role_changed", "user", user.id, old=old, new=role)
+    if role != old:
+        record_audit(actor, "role_changed", "user", user.id, old=old, new=role)
     db.session.flush()
+
+
+def _misses_record(user: User) -> bool:
+    """Whether the user's role lacks the membership or profile it needs."""
+    return (user.role == ORGANISATION_MEMBER and user.membership is None) or (
+        user.role == EXPERT and user.expert_profile is None)
 
 
 def _leave_expert_role(actor: User, user: User, now: datetime | None) -> None:
