@@ -146,3 +146,17 @@ def test_only_administrators_manage_areas(client, login, role):
     assert client.get("/admin/areas").status_code == 403
     assert client.post(f"/admin/areas/{area.id}/retire").status_code == 403
     assert db.session.get(ExpertiseArea, area.id).active
+
+
+def test_a_retired_area_cannot_be_chosen_for_an_expert_profile():
+    from app.experts import services as expert_services
+
+    admin = factories.user("admin")
+    profile = factories.expert(areas=("mental-health",))
+    area = factories.expertise_area("substance-use")
+    areas.set_area_active(admin, area.id, False)
+    with pytest.raises(InvalidInput) as refused:
+        expert_services.update_profile(profile.user, expert_services.ProfileChanges(
+            display_name="Pirjo", areas=["substance-use"], languages=["fi"],
+            home_municipality_code="609", assignment_types=["lecture"]))
+    assert refused.value.code == "unknown_area"
