@@ -333,6 +333,8 @@ LOCALISED: list[tuple[str, Case]] = [
         Case(COORDINATOR, "/coordinator/orders/{order_matching}"),
         Case(FINANCE, "/finance/payouts"),
         Case(PAYEE, "/expert/money?year={payout_year}", note="payouts"),
+        Case(ADMIN, "/admin/audit"),
+        Case(ADMIN, "/admin/areas"),
     )
 ]
 
