@@ -157,13 +157,12 @@ def simple_pages(app) -> list[str]:
         and not rule.rule.startswith(("/api/", "/static")) and "logout" not in rule.rule)
 
 
-@pytest.mark.parametrize("role", ["organisation_member", "expert", "coordinator", "finance",
-                                  "participant", "admin"])
-@pytest.mark.parametrize("before", ["participant", "expert"])
+@pytest.mark.parametrize(("before", "role"), [
+    (before, role) for before in ("participant", "expert")
+    for role in ("organisation_member", "expert", "coordinator", "finance", "participant", "admin")
+    if role != before])
 def test_after_a_role_change_no_page_fails(app, client, login, role, before):
     """No more 500 pages: whatever role a person gets, every page answers without an error."""
-    if role == before:
-        pytest.skip("not a change")
     admin = factories.user("admin")
     person = factories.expert().user if before == "expert" else factories.user(before)
     organisation = factories.organisation()
