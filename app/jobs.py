@@ -90,6 +90,12 @@ def _erase_settled_accounts(now):
     return erase_settled_accounts(now)
 
 
+def _retention_cleanup(now):
+    from app.retention.services import run_retention
+
+    return run_retention(now)
+
+
 #: name → (interval in seconds, the service call)
 JOBS: dict[str, tuple[int, Callable]] = {
     "expire_invitations": (60, _expire_invitations),
@@ -102,6 +108,7 @@ JOBS: dict[str, tuple[int, Callable]] = {
     "impact_report_requests": (3600, _impact_report_requests),
     "feedback_requests": (3600, _feedback_requests),
     "erase_settled_accounts": (86400, _erase_settled_accounts),
+    "retention_cleanup": (86400, _retention_cleanup),
 }
 
 

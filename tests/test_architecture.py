@@ -20,7 +20,10 @@ LAYERS = [
     ["app.demo"],
     ["app.ops"],  # health, readiness and logging hooks: read the jobs' schedule
     ["app.participation.demo", "app.api", "app.models", "app.jobs"],
+    ["app.admin.views"],
+    ["app.admin.users"],  # role changes create or retire profiles and memberships
     ["app.privacy"],  # data export and closure read every domain; told of paid batches
+    ["app.retention"],  # the daily clean-up reads the domains whose rows it removes
     ["app.reports"],
     ["app.ops.metrics"],  # counters that the job runner feeds
     ["app.participation"],
@@ -29,7 +32,9 @@ LAYERS = [
     ["app.experts", "app.payments"],
     ["app.bookings", "app.admin"],
     ["app.fees", "app.organisations"],
+    ["app.audit.queries"],  # the audit log page names the actors
     ["app.accounts"],
+    ["app.reference.areas"],  # managing expertise areas is audited
     ["app.reference", "app.web", "app.mail", "app.audit"],
     ["app.common", "app.extensions", "config"],
 ]

@@ -328,16 +328,5 @@ def revoke_api_token(token: str) -> None:
     row.revoked_at = utcnow()
 
 
-def change_role(actor: User, user: User, role: str) -> None:
-    """Administrators change roles; every change is audited."""
-    if role not in ROLES:
-        raise InvalidInput("Unknown role.", field="role")
-    if actor.id == user.id:
-        raise PermissionDenied("You cannot change your own role.")
-    old = user.role
-    user.role = role
-    record_audit(actor, "role_changed", "user", user.id, old=old, new=role)
-
-
 def is_staff(user: User) -> bool:
     return user.role in (COORDINATOR, "finance", "admin")

@@ -40,7 +40,7 @@ login_manager.login_message_category = "info"
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None  # closed: signed out
+    return user if user is not None and user.active else None  # closed or deactivated
 
 
 @login_manager.unauthorized_handler

@@ -7,6 +7,7 @@ circle: import it from `app.api.core`).
 
 from app.api.core import bp  # noqa: I001, F401
 from app.api import (  # noqa: F401
+    audit,
     auth,
     bookings,
     errors,

@@ -89,7 +89,8 @@ def validate_order_request(data: OrderRequest, now: datetime) -> dict:
         raise InvalidInput("Choose at least one expertise area.", code="missing_expertise_area",
                            field="expertise_areas")
     areas = list(db.session.scalars(
-        select(ExpertiseArea).where(ExpertiseArea.slug.in_(data.expertise_areas))))
+        select(ExpertiseArea).where(ExpertiseArea.slug.in_(data.expertise_areas),
+                                    ExpertiseArea.active.is_(True))))
     if len(areas) != len(set(data.expertise_areas)):
         raise InvalidInput("Unknown expertise area.", code="unknown_expertise_area",
                            field="expertise_areas")

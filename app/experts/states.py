@@ -21,7 +21,8 @@ EXPERT_PROFILE = StateMachine(
         (VERIFIED, "pause"): PAUSED,
         (PAUSED, "pause"): PAUSED,
         (PAUSED, "resume"): VERIFIED,
-        # The account was closed (app/privacy): final.
+        # The account was closed (app/privacy), or the administrator gave the person
+        # another role (app/admin/users.py): the profile stays for history.
         **{(status, "retire"): RETIRED
            for status in (APPLIED, INFO_REQUESTED, VERIFIED, PAUSED, REJECTED)},
     },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, String
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -16,7 +16,10 @@ class ExpertiseArea(db.Model):
     name_fi: Mapped[str] = mapped_column(String(200))
     name_sv: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    #: False once the administrator retires it: kept for history, not offered for new work.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The administrator's order of the areas in lists (smallest first).
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
     def name(self, language: str) -> str:
         return getattr(self, f"name_{language}", None) or self.name_fi

@@ -17,9 +17,11 @@ def municipality_choices(language: str) -> list[tuple[str, str]]:
 
 
 def expertise_areas() -> list[ExpertiseArea]:
+    """The areas offered for new orders and profiles, in the administrator's order."""
     return list(
         db.session.scalars(
-            select(ExpertiseArea).where(ExpertiseArea.active.is_(True)).order_by(ExpertiseArea.id)
+            select(ExpertiseArea).where(ExpertiseArea.active.is_(True))
+            .order_by(ExpertiseArea.position, ExpertiseArea.id)
         )
     )
 

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.fees.models import AssignmentType, FeeRuleRow, FeeSchedule, TravelRate
@@ -59,6 +59,7 @@ def load_reference_data() -> dict[str, int]:
 
 def _load_expertise_areas() -> int:
     existing = set(db.session.scalars(select(ExpertiseArea.slug)))
+    last = db.session.scalar(select(func.max(ExpertiseArea.position))) or 0
     rows = _rows("expertise-areas.csv")
     for row in rows:
         if row["slug"] in existing:
@@ -69,8 +70,10 @@ def _load_expertise_areas() -> int:
                 name_fi=row["name_fi"],
                 name_sv=row["name_sv"],
                 name_en=row["name_en"],
+                position=last + 1,
             )
         )
+        last += 1
     return len(rows)
 
 

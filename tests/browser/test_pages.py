@@ -62,6 +62,7 @@ NOT_PAGES = {
     "ops.healthz": "JSON for load balancers (process alive), not an HTML page",
     "ops.readyz": "JSON for load balancers (database and Redis ready), not an HTML page",
     "ops.prometheus_metrics": "Prometheus text for the monitoring system, not an HTML page",
+    "admin.audit_log_csv": "the filtered audit log as a CSV download (attachment)",
 }
 
 Step = Callable[[Page], Response]
@@ -95,6 +96,25 @@ def submit(form: str, fill: dict[str, str] | None = None) -> Step:
         return navigation.value
 
     return step
+
+
+def follow(selector: str) -> Step:
+    """Follow the first link matching ``selector`` (e.g. the pager's "Next page")."""
+
+    def step(page: Page) -> Response:
+        with page.expect_navigation() as navigation:
+            page.locator(selector).first.click()
+        return navigation.value
+
+    return step
+
+
+def choose_member_role_without_organisation(page: Page) -> Response:
+    """Ask for the organisation-member role without an organisation: refused, nothing changes."""
+    page.select_option("#role", "organisation_member")
+    with page.expect_navigation() as navigation:
+        page.locator('form[action$="/role"] [type=submit]').first.click()
+    return navigation.value
 
 
 def calculate_order_price(page: Page) -> Response:
@@ -284,6 +304,18 @@ CASES: list[Case] = [
     Case(ADMIN, "/admin/fees/types/new"),
     Case(ADMIN, "/admin/fees/types/new", 200, submit("main form"), "empty"),
     Case(ADMIN, "/admin/settings"),
+    Case(ADMIN, "/admin/users"),
+    Case(ADMIN, "/admin/users?q=demo&limit=5", 200, follow("a[rel=next]"), "second page"),
+    Case(ADMIN, "/admin/users?role=boss", 422, note="bad filter"),
+    Case(ADMIN, "/admin/users/{org_user}"),
+    Case(ADMIN, "/admin/users/{coordinator_user}", 422, choose_member_role_without_organisation,
+         "refused"),
+    Case(ADMIN, "/admin/audit"),
+    Case(ADMIN, "/admin/audit?limit=2", 200, follow("a[rel=next]"), "second page"),
+    Case(ADMIN, "/admin/audit?start=eilen", 422, note="bad date"),
+    Case(ADMIN, "/admin/areas"),
+    Case(ADMIN, "/admin/areas", 422, submit('form[action$="#add"]'), "empty"),
+    Case(ADMIN, "/admin/areas/{area}"),
     Case(ADMIN, "/coordinator/", note="admin"),
     # Every signed-in user changes their own password here.
     *[Case(user, "/password/change")
@@ -313,6 +345,8 @@ LOCALISED: list[tuple[str, Case]] = [
         Case(FINANCE, "/finance/payouts"),
         Case(PAYEE, "/expert/money?year={payout_year}", note="payouts"),
         Case(EXPERT, "/account/close", 422, submit("main form"), "empty"),
+        Case(ADMIN, "/admin/audit"),
+        Case(ADMIN, "/admin/areas"),
     )
 ]
 
@@ -374,6 +408,11 @@ def demo_ids(live_server) -> dict[str, str]:
 
         ids["applicant_expert"] = expert_user(APPLICANT).expert_profile.id
         ids["expert_user"] = expert_user(EXPERT).id
+        ids["org_user"] = expert_user(ORG).id
+        ids["coordinator_user"] = expert_user(COORDINATOR).id
+        from app.reference.models import ExpertiseArea
+
+        ids["area"] = session.scalars(select(ExpertiseArea.id).order_by(ExpertiseArea.id)).first()
         from tests.payments.helpers import ensure_demo_invoice
 
         ids["invoice"] = ensure_demo_invoice()
