@@ -12,17 +12,30 @@ The flow:
    marked for manual handling and finance records the payment by hand
    (`mark_invoice_paid`).
 4. Stripe's webhook events (`handle_stripe_event`) move invoices forward along
-   the transition table in `app.payments.states`.
+   the transition table in `app.payments.states`; an ``invoice.paid`` whose
+   ``amount_paid`` is below the amount due leaves the invoice open.
+5. Organisations paying by bank transfer quote the invoice's Finnish reference
+   number; finance registers those payments by reference
+   (`register_bank_payment`, `register_bank_payments_csv`). Each registration
+   adds to ``amount_paid``; the invoice is paid once that reaches its total.
+
+VAT is configuration (``INVOICE_VAT_PERCENT``): each line stores its rate and
+VAT; without a rate the lines are exempt and the invoice prints the legal
+reason (``INVOICE_VAT_EXEMPTION_REASON``, by default AVL 34 §).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import stripe
+from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -33,11 +46,12 @@ from app.accounts.models import ADMIN, FINANCE
 from app.admin.services import get_choice_setting, get_setting
 from app.audit.services import record_audit
 from app.bookings.models import Assignment, Order
-from app.common.errors import Conflict, NotFound, PermissionDenied
+from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import db
 from app.payments import stripe_gateway
-from app.payments.models import Invoice, InvoiceLine, StripeEvent
+from app.payments.models import BankPayment, Invoice, InvoiceLine, StripeEvent
+from app.payments.reference_numbers import finnish_reference, normalize_reference
 from app.payments.states import EVENT_ACTIONS, INVOICE, STATUS_ACTIONS
 
 log = logging.getLogger(__name__)
@@ -96,18 +110,47 @@ def _add_lines(assignment: Assignment, amounts: dict[str, Decimal], now: datetim
             raise ValueError(f"{kind}: a negative amount {amount}")
         if amount == 0 or kind in existing:
             continue
+        vat_percent = vat_rate()
         line = InvoiceLine(
             organisation_id=assignment.order.organisation_id,
             assignment_id=assignment.id,
             kind=kind,
             description=line_description(kind, assignment),
             amount=amount,
+            vat_percent=vat_percent,
+            vat=vat_of(amount, vat_percent),
             created_at=now,
         )
         db.session.add(line)
         added.append(line)
     db.session.flush()
     return added
+
+
+def vat_rate() -> Decimal | None:
+    """The configured VAT percent of new lines, or None when they are VAT exempt."""
+    raw = str(current_app.config.get("INVOICE_VAT_PERCENT") or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        rate = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"INVOICE_VAT_PERCENT is not a number: {raw!r}") from None
+    if not Decimal("0") <= rate <= Decimal("100") or rate != rate.quantize(Decimal("0.01")):
+        raise ValueError(f"INVOICE_VAT_PERCENT must be 0–100 with at most two decimals: {raw}")
+    return rate
+
+
+def vat_of(amount: Decimal, percent: Decimal | None) -> Decimal:
+    """The VAT of one line, rounded half up to cents; 0 for an exempt line."""
+    if percent is None:
+        return Decimal("0.00")
+    return (amount * percent / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def invoice_reference_number(invoice_id: int) -> str:
+    """The invoice's Finnish reference number: base 100000 + id, then the check digit."""
+    return finnish_reference(str(100000 + invoice_id))
 
 
 def line_description(kind: str, assignment: Assignment) -> str:
@@ -201,6 +244,7 @@ def create_due_invoices(now: datetime) -> list[Invoice]:
     today = to_helsinki(now).date()
     due = today + timedelta(days=get_setting("payment_term_days"))
     created = []
+    exemption = current_app.config.get("INVOICE_VAT_EXEMPTION_REASON") or None
     for (organisation_id, order_id, period), group in groups.items():
         invoice = Invoice(
             organisation_id=organisation_id,
@@ -208,12 +252,18 @@ def create_due_invoices(now: datetime) -> list[Invoice]:
             period=period,
             status="draft",
             manual=False,
-            total=sum((line.amount for line in group), Decimal("0.00")),
+            total=sum((line.gross for line in group), Decimal("0.00")),
+            amount_paid=Decimal("0.00"),
             due_date=due,
+            billing_reference=_billing_reference(organisation_id, order_id),
+            vat_exemption_reason=(
+                exemption if any(line.vat_percent is None for line in group) else None
+            ),
             created_at=now,
         )
         db.session.add(invoice)
         db.session.flush()
+        invoice.reference_number = invoice_reference_number(invoice.id)
         ids = [line.id for line in group]
         claimed = db.session.execute(
             update(InvoiceLine)
@@ -227,6 +277,18 @@ def create_due_invoices(now: datetime) -> list[Invoice]:
         created.append(invoice)
     db.session.flush()
     return created
+
+
+def _billing_reference(organisation_id: int, order_id: int | None) -> str | None:
+    """The order's own billing reference, else the organisation's."""
+    if order_id is not None:
+        order = db.session.get(Order, order_id)
+        if order is not None and order.billing_reference:
+            return order.billing_reference
+    from app.organisations.models import Organisation
+
+    organisation = db.session.get(Organisation, organisation_id)
+    return organisation.billing_reference or None
 
 
 def _order_groups(lines, now):
@@ -310,7 +372,7 @@ def issue_invoice(invoice_id: int, now: datetime) -> Invoice:
         if line.stripe_invoice_item_id is None:
             line.stripe_invoice_item_id = stripe_gateway.add_invoice_item(
                 customer,
-                line.amount,
+                line.gross,
                 line.description,
                 {**metadata, "invoice_line_id": str(line.id), "kind": line.kind,
                  "assignment_id": str(line.assignment_id)},
@@ -413,10 +475,20 @@ def handle_stripe_event(event, now: datetime | None = None) -> str:
         return "ignored"
     invoice = _locked(invoice.id)
     old = invoice.status
-    if INVOICE.can(old, action):
+    short = None
+    if action == "pay" and old not in ("paid", "void"):
+        short = _stripe_shortfall(invoice, stripe_invoice)
+    if short is not None:
+        # Less than the amount due came in: the invoice stays open, showing what is missing.
+        if INVOICE.can(old, "finalize"):
+            INVOICE.apply(invoice, "finalize")
+        record_audit(None, "invoice_partly_paid", "invoice", invoice.id, stripe_event=event_id,
+                     amount_paid=invoice.amount_paid, missing=short)
+    elif INVOICE.can(old, action):
         INVOICE.apply(invoice, action)
         if invoice.status == "paid" and old != "paid":
             invoice.paid_at = _paid_at(stripe_invoice) or now
+            invoice.amount_paid = max(invoice.amount_paid or Decimal("0"), invoice.total)
     if stripe_invoice.get("hosted_invoice_url") and not invoice.hosted_invoice_url:
         invoice.hosted_invoice_url = stripe_invoice["hosted_invoice_url"]
     if invoice.status != old:
@@ -444,6 +516,22 @@ def _invoice_of_event(stripe_invoice: dict) -> Invoice | None:
     return None
 
 
+def _stripe_shortfall(invoice: Invoice, stripe_invoice: dict) -> Decimal | None:
+    """What Stripe's ``amount_paid`` (cents) leaves unpaid, or None when it covers the invoice.
+
+    An event without ``amount_paid`` counts as paid in full (Stripe always sends it;
+    an older event format may not). The amount received is stored on the invoice.
+    """
+    raw = stripe_invoice.get("amount_paid")
+    if raw is None or isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    received = (Decimal(raw) / 100).quantize(Decimal("0.01"))
+    if received >= invoice.total:
+        return None
+    invoice.amount_paid = max(invoice.amount_paid or Decimal("0"), received)
+    return invoice.total - invoice.amount_paid
+
+
 def _paid_at(stripe_invoice: dict) -> datetime | None:
     stamp = (stripe_invoice.get("status_transitions") or {}).get("paid_at")
     if not stamp:
@@ -463,13 +551,31 @@ def mark_invoice_paid(actor, invoice_id: int, now: datetime | None = None) -> In
     paid and changes nothing. Flushes; the caller commits.
     """
     now = now or utcnow()
-    if actor.role not in (FINANCE, ADMIN):
-        raise PermissionDenied("Only finance can record payments.")
+    _require_finance(actor)
     invoice = _locked(invoice_id)
     if invoice is None:
         raise NotFound("The invoice was not found.", code="invoice_not_found")
+    _require_payable(invoice)
+    old = invoice.status
+    _settle(actor, invoice, now)
+    record_audit(actor, "invoice_marked_paid", "invoice", invoice.id, old=old,
+                 manual=invoice.manual, total=invoice.total)
+    db.session.flush()
+    return invoice
+
+
+def _require_finance(actor) -> None:
+    if actor.role not in (FINANCE, ADMIN):
+        raise PermissionDenied("Only finance can record payments.")
+
+
+def _require_payable(invoice: Invoice) -> None:
     if invoice.status not in ("open", "uncollectible"):
         raise Conflict("This invoice is not waiting for payment.", code="not_payable")
+
+
+def _settle(actor, invoice: Invoice, now: datetime) -> None:
+    """Move a payable invoice to paid (in Stripe too, for a Stripe invoice)."""
     if not invoice.manual:
         try:
             stripe_gateway.mark_paid_out_of_band(
@@ -479,13 +585,181 @@ def mark_invoice_paid(actor, invoice_id: int, now: datetime | None = None) -> In
             log.warning("Stripe refused to mark invoice %s paid: %s", invoice.id, error)
             raise Conflict("Stripe did not accept the payment. Try again later.",
                            code="stripe_error") from error
-    old = invoice.status
     INVOICE.apply(invoice, "pay")
     invoice.paid_at = now
-    record_audit(actor, "invoice_marked_paid", "invoice", invoice.id, old=old,
-                 manual=invoice.manual, total=invoice.total)
+    invoice.amount_paid = max(invoice.amount_paid or Decimal("0"), invoice.total)
+
+
+# Bank transfers by reference number ----------------------------------------
+
+#: The most a single bank payment may be (a typing error guard), euros.
+MAX_BANK_PAYMENT = Decimal("1000000.00")
+
+
+@dataclass(frozen=True)
+class BankPaymentResult:
+    """What one registration did: ``paid``, ``partly_paid`` or ``duplicate``."""
+
+    outcome: str
+    invoice: Invoice
+    payment: BankPayment | None
+
+
+def parse_bank_amount(raw: object, field: str = "amount") -> Decimal:
+    """Euros from a form, CSV or JSON: ``1 234,50`` or ``1234.50``; positive, two decimals."""
+    text = str(raw if raw is not None else "").strip().replace("\u00a0", "").replace(" ", "")
+    text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = None
+    if (amount is None or not amount.is_finite() or amount <= 0 or amount > MAX_BANK_PAYMENT
+            or amount != amount.quantize(Decimal("0.01"))):
+        raise InvalidInput("Give the amount in euros with at most two decimals, "
+                           "for example 125,50.", code="invalid_amount", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_bank_date(raw: object, field: str = "paid_on") -> date:
+    """A payment date as ``2026-12-01`` or ``1.12.2026``."""
+    text = str(raw or "").strip()
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise InvalidInput("Give the payment date, for example 1.12.2026.", code="invalid_date",
+                       field=field)
+
+
+def register_bank_payment(actor, reference: str, amount: Decimal, paid_on: date,
+                          archive_id: str | None = None, *, source: str = "form",
+                          now: datetime | None = None) -> BankPaymentResult:
+    """Finance registers one bank transfer by the reference number the payer quoted.
+
+    The reference may be in the Finnish or the RF form. The amount is added to
+    what the invoice has received; when that reaches the total the invoice is
+    paid (in Stripe too, for a Stripe invoice), otherwise it stays open and
+    shows what is missing. The same bank archive ID is registered only once
+    (a second time answers ``duplicate`` and changes nothing); a payment to an
+    invoice that is already paid is refused. Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    _require_finance(actor)
+    normal = normalize_reference(reference)
+    if normal is None:
+        raise InvalidInput("This is not a valid reference number. Check the digits.",
+                           code="invalid_reference", field="reference")
+    archive_id = (archive_id or "").strip() or None
+    if archive_id is not None and len(archive_id) > 35:
+        raise InvalidInput("The archive ID is at most 35 characters.", code="invalid_value",
+                           field="archive_id")
+    found = db.session.scalar(select(Invoice.id).where(Invoice.reference_number == normal))
+    if found is None:
+        raise NotFound("No invoice has the reference number %(reference)s.",
+                       code="reference_not_found", field="reference",
+                       values={"reference": normal})
+    invoice = _locked(found)
+    if archive_id is not None:
+        earlier = db.session.scalar(select(BankPayment).where(BankPayment.archive_id == archive_id))
+        if earlier is not None:
+            return BankPaymentResult("duplicate", earlier.invoice, None)
+    if invoice.status == "paid":
+        raise Conflict("Invoice %(number)s is already paid.", code="already_paid",
+                       field="reference", values={"number": invoice.number})
+    _require_payable(invoice)
+    payment = BankPayment(invoice_id=invoice.id, reference_number=normal, amount=amount,
+                          paid_on=paid_on, archive_id=archive_id, source=source,
+                          recorded_by_id=actor.id, created_at=now)
+    db.session.add(payment)
+    invoice.amount_paid = (invoice.amount_paid or Decimal("0")) + amount
+    if invoice.amount_paid >= invoice.total:
+        _settle(actor, invoice, now)
+        outcome = "paid"
+    else:
+        outcome = "partly_paid"
     db.session.flush()
-    return invoice
+    record_audit(actor, "bank_payment_registered", "invoice", invoice.id,
+                 reference=normal, amount=amount, paid_on=paid_on, archive_id=archive_id,
+                 outcome=outcome, missing=invoice.missing)
+    return BankPaymentResult(outcome, invoice, payment)
+
+
+@dataclass(frozen=True)
+class CsvRowResult:
+    """One row of an uploaded payments file: its line number and what happened."""
+
+    line: int
+    reference: str
+    outcome: str  # paid, partly_paid, duplicate or error
+    invoice: Invoice | None
+    message: str | None = None
+    values: dict | None = None
+
+
+#: Column names accepted in a payments CSV (Finnish, Swedish or English headings).
+CSV_COLUMNS = {
+    "reference": ("reference", "viite", "viitenumero", "referens"),
+    "amount": ("amount", "summa", "määrä", "belopp"),
+    "paid_on": ("paid_on", "date", "päivä", "maksupäivä", "datum"),
+    "archive_id": ("archive_id", "arkistointitunnus", "arkistotunnus", "arkiveringskod"),
+}
+MAX_CSV_ROWS = 2000
+
+
+def register_bank_payments_csv(actor, content: bytes, *, now: datetime | None = None
+                               ) -> list[CsvRowResult]:
+    """Register every row of an uploaded CSV of bank payments, each row on its own.
+
+    The file has a heading row naming the columns reference, amount, paid_on and
+    (optional) archive_id, in Finnish, Swedish or English; ``;`` or ``,`` as the
+    separator; UTF-8 with or without a BOM. A bad row is reported with its line
+    number and does not stop the others (each row runs in a savepoint).
+    Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    _require_finance(actor)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("Save the file as UTF-8 CSV and try again.", code="invalid_file",
+                           field="file") from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InvalidInput("The file is empty.", code="invalid_file", field="file")
+    delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    heading = [cell.strip().lower() for cell in next(reader)]
+    columns = {}
+    for key, names in CSV_COLUMNS.items():
+        for index, cell in enumerate(heading):
+            if cell in names:
+                columns[key] = index
+    if not {"reference", "amount", "paid_on"} <= columns.keys():
+        raise InvalidInput("The first row must name the columns: reference, amount, paid_on "
+                           "(and archive_id).", code="invalid_file", field="file")
+    results = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(results) >= MAX_CSV_ROWS:
+            raise InvalidInput("The file has too many rows (at most 2000).",
+                               code="invalid_file", field="file")
+        line = reader.line_num
+        cell = {key: (row[i] if i < len(row) else "") for key, i in columns.items()}
+        try:
+            with db.session.begin_nested():
+                result = register_bank_payment(
+                    actor, cell["reference"], parse_bank_amount(cell["amount"]),
+                    parse_bank_date(cell["paid_on"]), cell.get("archive_id"),
+                    source="csv", now=now)
+        except (InvalidInput, NotFound, Conflict) as error:
+            results.append(CsvRowResult(line, cell["reference"].strip(), "error", None,
+                                        error.message, error.values))
+        else:
+            results.append(CsvRowResult(line, cell["reference"].strip(), result.outcome,
+                                        result.invoice))
+    return results
 
 
 # Reading -------------------------------------------------------------------
