@@ -1,4 +1,4 @@
-"""Invoices to organisations (mirroring Stripe's states), their lines, bank payments, Stripe events."""
+"""Invoices to organisations (mirroring Stripe's states), lines, bank payments, Stripe events."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Invoices a municipality can pay: reference numbers, bank payments by reference, VAT, billing refs."""
+"""Invoices a municipality can pay: reference numbers, bank payments, VAT, billing references."""
 
 from __future__ import annotations
 

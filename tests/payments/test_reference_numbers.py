@@ -77,7 +77,9 @@ def test_iso_11649_examples_are_valid(value):
     assert is_valid_rf_reference(value)
 
 
-@pytest.mark.parametrize("value", ["RF19 5390 0754 7034", "RF18", "XX18539007547034", "RF1853900754703!"])
+@pytest.mark.parametrize(
+    "value", ["RF19 5390 0754 7034", "RF18", "XX18539007547034", "RF1853900754703!"]
+)
 def test_wrong_rf_references_fail(value):
     assert not is_valid_rf_reference(value)
 
