@@ -705,6 +705,7 @@ CSV_COLUMNS = {
     "archive_id": ("archive_id", "arkistointitunnus", "arkistotunnus", "arkiveringskod"),
 }
 MAX_CSV_ROWS = 2000
+MAX_CSV_BYTES = 1_000_000
 
 
 def register_bank_payments_csv(actor, content: bytes, *, now: datetime | None = None
@@ -719,6 +720,9 @@ def register_bank_payments_csv(actor, content: bytes, *, now: datetime | None = 
     """
     now = now or utcnow()
     _require_finance(actor)
+    if len(content) > MAX_CSV_BYTES:
+        raise InvalidInput("The file is too big (at most 1 MB).", code="invalid_file",
+                           field="file")
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -763,6 +767,29 @@ def register_bank_payments_csv(actor, content: bytes, *, now: datetime | None = 
 
 
 # Reading -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayeeAccount:
+    """The bank's own account that organisations pay invoices to."""
+
+    name: str
+    iban: str  # in groups of four, as printed
+    bic: str
+
+
+def payee_account() -> PayeeAccount | None:
+    """The bank's account from the configuration, or None when BANK_IBAN is not valid."""
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    config = current_app.config
+    try:
+        iban = IBAN(config.get("BANK_IBAN") or "")
+    except SchwiftyException:
+        return None
+    return PayeeAccount(config.get("BANK_NAME") or "Kokemuspankki", iban.formatted,
+                        config.get("BANK_BIC") or "")
 
 
 def invoices_of_organisation(organisation_id: int) -> list[Invoice]:
