@@ -104,4 +104,6 @@ def settings():
             db.session.commit()
             flash(_("The billing details are saved."), "success")
             return redirect(url_for("organisations.settings"))
-    return render_template("organisations/settings.html", organisation=organisation, form=form)
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("organisations/settings.html", organisation=organisation,
+                           form=form), status

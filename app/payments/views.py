@@ -136,8 +136,9 @@ def bank_payments():
             db.session.commit()
             flash(_payment_message(result.outcome, result.invoice), "success")
             return redirect(url_for("payments.bank_payments"))
+    status = 422 if request.method == "POST" and form.errors else 200
     return render_template("payments/bank_payments.html", form=form,
-                           file_form=BankPaymentsFileForm(formdata=None), results=None)
+                           file_form=BankPaymentsFileForm(formdata=None), results=None), status
 
 
 @bp.route("/finance/bank-payments/file", methods=["POST"])

@@ -78,7 +78,7 @@ def test_a_wrong_reference_keeps_what_was_typed(client, finance, now):
     response = client.post("/finance/bank-payments", data={
         "reference": "12345673", "amount": "12,50", "paid_on": "1.12.2026", "archive_id": ""})
     text = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This is not a valid reference number" in text
     assert 'value="12345673"' in text and 'value="12,50"' in text
     response = client.post("/finance/bank-payments", data={
