@@ -7,4 +7,16 @@ from app.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from app.api import auth, bookings, errors, experts, fees, matches, orders, payouts, reference, spec  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    auth,
+    bookings,
+    errors,
+    experts,
+    fees,
+    invoices,
+    matches,
+    orders,
+    payouts,
+    reference,
+    spec,
+)

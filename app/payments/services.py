@@ -42,15 +42,22 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import ADMIN, FINANCE
+from app.accounts.models import ADMIN, FINANCE, ORGANISATION_MEMBER
 from app.admin.services import get_choice_setting, get_setting
 from app.audit.services import record_audit
 from app.bookings.models import Assignment, Order
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.paging import Page, keyset_page
 from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import db
 from app.payments import stripe_gateway
-from app.payments.models import BankPayment, Invoice, InvoiceLine, StripeEvent
+from app.payments.models import (
+    INVOICE_STATUSES,
+    BankPayment,
+    Invoice,
+    InvoiceLine,
+    StripeEvent,
+)
 from app.payments.reference_numbers import finnish_reference, normalize_reference
 from app.payments.states import EVENT_ACTIONS, INVOICE, STATUS_ACTIONS
 
@@ -818,3 +825,25 @@ def all_invoices(status: str | None = None) -> list[Invoice]:
         query = query.where(Invoice.status == status)
     return list(db.session.scalars(query.order_by(Invoice.created_at.desc(), Invoice.id.desc())))
 
+
+
+def invoices_for(actor, *, status: str | None, cursor: str | None, limit: int) -> Page:
+    """One page of the invoices the actor may see, newest first.
+
+    Finance and administrators see every invoice; an organisation member sees
+    the organisation's own, drafts left out. Anyone else is refused.
+    """
+    query = select(Invoice).options(selectinload(Invoice.organisation))
+    if actor.role in (FINANCE, ADMIN):
+        pass
+    elif actor.role == ORGANISATION_MEMBER and actor.organisation_id is not None:
+        query = query.where(Invoice.organisation_id == actor.organisation_id,
+                            Invoice.status != "draft")
+    else:
+        raise PermissionDenied("Only finance and organisations can see invoices.")
+    if status is not None:
+        if status not in INVOICE_STATUSES:
+            raise InvalidInput("Unknown invoice status.", field="status")
+        query = query.where(Invoice.status == status)
+    return keyset_page(db.session, query, (Invoice.created_at, Invoice.id), cursor=cursor,
+                       limit=limit)
