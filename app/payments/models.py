@@ -14,7 +14,8 @@ from app.common.types import FixedDecimal, Money, UTCDateTime
 from app.extensions import db
 
 INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
-INVOICE_LINE_KINDS = ("fee", "travel", "per_diem", "late_cancellation")
+INVOICE_LINE_KINDS = ("fee", "travel", "per_diem", "late_cancellation", "service_fee")
+SERVICE_FEE_KINDS = ("none", "per_assignment", "percent")
 BANK_PAYMENT_SOURCES = ("form", "csv")
 
 
@@ -128,6 +129,36 @@ class BankPayment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     invoice: Mapped[Invoice] = relationship()
+
+
+class ServiceFeeRate(db.Model):
+    """The bank's own service fee on confirmed work, in force from a date until the next one.
+
+    ``per_assignment``: ``amount`` euros per confirmed assignment; ``percent``:
+    ``percent`` of the assignment's fee, travel and daily allowance, rounded half
+    up to cents; ``none``: no service fee from this date. The rate in force on the
+    work's date (Helsinki) applies, so a new rate never changes earlier lines.
+    """
+
+    __tablename__ = "service_fee_rates"
+    __table_args__ = (
+        one_of("kind", SERVICE_FEE_KINDS, "kind_known"),
+        CheckConstraint(
+            "(kind = 'none' AND amount IS NULL AND percent IS NULL)"
+            " OR (kind = 'per_assignment' AND amount > 0 AND percent IS NULL)"
+            " OR (kind = 'percent' AND percent > 0 AND percent <= 10000 AND amount IS NULL)",
+            name="value_fits_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal | None] = mapped_column(Money())
+    #: Percent with two decimals (stored in hundredths: the CHECK's 10000 is 100 %).
+    percent: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class StripeEvent(db.Model):

@@ -53,9 +53,11 @@ from app.extensions import db
 from app.payments import stripe_gateway
 from app.payments.models import (
     INVOICE_STATUSES,
+    SERVICE_FEE_KINDS,
     BankPayment,
     Invoice,
     InvoiceLine,
+    ServiceFeeRate,
     StripeEvent,
 )
 from app.payments.reference_numbers import finnish_reference, normalize_reference
@@ -71,6 +73,7 @@ LINE_KINDS = {
     "travel": _l("Travel costs"),
     "per_diem": _l("Daily allowance"),
     "late_cancellation": _l("Fee for a late cancellation"),
+    "service_fee": _l("Service fee of Kokemuspankki"),
 }
 
 #: Assignments in these states may still change what the order costs.
@@ -90,9 +93,13 @@ def add_invoice_lines_for_assignment(
     Called by the completion flow when the assignment is confirmed. Each line
     is described with the order's title, the work date (Helsinki) and the
     order's billing reference. Calling it again for the same assignment adds
-    nothing twice.
+    nothing twice. The bank's service fee in force on the work date, if any,
+    becomes a line of its own (`service_fee_for`).
     """
-    return _add_lines(assignment, {"fee": fee, "travel": travel, "per_diem": per_diem}, now)
+    day = to_helsinki(assignment.starts_at).date()
+    amounts = {"fee": fee, "travel": travel, "per_diem": per_diem}
+    amounts["service_fee"] = service_fee_for(day, fee + travel + per_diem)
+    return _add_lines(assignment, amounts, now)
 
 
 def add_late_cancellation_line(
@@ -132,6 +139,69 @@ def _add_lines(assignment: Assignment, amounts: dict[str, Decimal], now: datetim
         added.append(line)
     db.session.flush()
     return added
+
+
+def service_fee_rate_on(day: date) -> ServiceFeeRate | None:
+    """The service fee rate in force on ``day`` (the latest from that day or before)."""
+    return db.session.scalar(
+        select(ServiceFeeRate).where(ServiceFeeRate.effective_from <= day)
+        .order_by(ServiceFeeRate.effective_from.desc()).limit(1))
+
+
+def service_fee_for(day: date, work_total: Decimal) -> Decimal:
+    """The bank's service fee of one assignment worth ``work_total``, on the work's date."""
+    rate = service_fee_rate_on(day)
+    if rate is None or rate.kind == "none":
+        return Decimal("0.00")
+    if rate.kind == "per_assignment":
+        return rate.amount
+    return (work_total * rate.percent / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def add_service_fee_rate(actor, effective_from: date, kind: str, value: Decimal | None, *,
+                         today: date) -> ServiceFeeRate:
+    """An administrator sets the service fee from a date on (today or later; never rewritten).
+
+    ``value`` is euros per assignment for ``per_assignment``, a percent for
+    ``percent``, and nothing for ``none``. Flushes; the caller commits.
+    """
+    if actor.role != ADMIN:
+        raise PermissionDenied("Only an administrator can change the service fee.")
+    if kind not in SERVICE_FEE_KINDS:
+        raise InvalidInput("Choose one of the options.", code="invalid_choice", field="kind")
+    if effective_from < today:
+        raise InvalidInput("A new service fee can start today at the earliest, so that "
+                           "invoices of the past never change.", code="date_in_past",
+                           field="effective_from")
+    if db.session.scalar(select(ServiceFeeRate.id)
+                         .where(ServiceFeeRate.effective_from == effective_from)):
+        raise Conflict("A service fee already starts on this date.", code="rate_exists",
+                       field="effective_from")
+    amount = percent = None
+    if kind != "none":
+        if value is None or not value.is_finite() or value <= 0 or value != value.quantize(
+                Decimal("0.01")):
+            raise InvalidInput("Give a number greater than zero with at most two decimals.",
+                               code="invalid_amount", field="value")
+        if kind == "percent" and value > 100:
+            raise InvalidInput("A percentage is at most 100.", code="invalid_amount",
+                               field="value")
+        if kind == "per_assignment" and value > 10000:
+            raise InvalidInput("Give at most 10000 euros.", code="invalid_amount", field="value")
+        amount, percent = (value, None) if kind == "per_assignment" else (None, value)
+    rate = ServiceFeeRate(effective_from=effective_from, kind=kind, amount=amount,
+                          percent=percent, created_by_id=actor.id)
+    db.session.add(rate)
+    db.session.flush()
+    record_audit(actor, "service_fee_rate_added", "service_fee_rate", rate.id,
+                 effective_from=effective_from, kind=kind, amount=amount, percent=percent)
+    return rate
+
+
+def service_fee_rates() -> list[ServiceFeeRate]:
+    """Every service fee rate, the newest start first."""
+    return list(db.session.scalars(
+        select(ServiceFeeRate).order_by(ServiceFeeRate.effective_from.desc())))
 
 
 def vat_rate() -> Decimal | None:

@@ -22,11 +22,12 @@ from flask_login import current_user
 
 from app.accounts.access import role_required
 from app.accounts.models import ADMIN, FINANCE, ORGANISATION_MEMBER
+from app.common.timeutil import to_helsinki, utcnow
 from app.common.errors import DomainError, translated
 from app.extensions import csrf, db
 from app.organisations.services import organisation_of
 from app.payments import services, stripe_gateway
-from app.payments.forms import BankPaymentForm, BankPaymentsFileForm
+from app.payments.forms import BankPaymentForm, BankPaymentsFileForm, ServiceFeeForm
 from app.payments.models import INVOICE_STATUSES, Invoice
 from app.payments.reference_numbers import format_finnish, format_rf, rf_reference
 from app.web.forms import attach_error
@@ -170,6 +171,33 @@ def _payment_message(outcome: str, invoice: Invoice) -> str:
                  number=invoice.number, missing=format_eur(invoice.missing))
     return _("This transfer was already registered to invoice %(number)s. Nothing changed.",
              number=invoice.number)
+
+
+@bp.route("/admin/service-fees", methods=["GET", "POST"])
+@role_required(ADMIN)
+def service_fees():
+    """The bank's service fee on invoices, versioned by date like the fee schedules."""
+    form = ServiceFeeForm()
+    if form.validate_on_submit():
+        try:
+            services.add_service_fee_rate(current_user, form.effective_from.data,
+                                          form.kind.data, form.value.data,
+                                          today=_today())
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The service fee is saved."), "success")
+            return redirect(url_for("payments.service_fees"))
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("payments/service_fees.html", form=form,
+                           rates=services.service_fee_rates(),
+                           in_force=services.service_fee_rate_on(_today())), status
+
+
+def _today():
+    return to_helsinki(utcnow()).date()
 
 
 @bp.route("/stripe/webhook", methods=["POST"])

@@ -283,6 +283,8 @@ CASES: list[Case] = [
     # Administrators.
     Case(ADMIN, "/admin/"),
     Case(ADMIN, "/admin/fees"),
+    Case(ADMIN, "/admin/service-fees"),
+    Case(ADMIN, "/admin/service-fees", 422, submit("main form"), "empty"),
     Case(ADMIN, "/admin/fees/schedules/new"),
     Case(ADMIN, "/admin/fees/rates/new"),
     Case(ADMIN, "/admin/fees/types/new"),
