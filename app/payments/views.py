@@ -22,8 +22,8 @@ from flask_login import current_user
 
 from app.accounts.access import role_required
 from app.accounts.models import ADMIN, FINANCE, ORGANISATION_MEMBER
-from app.common.timeutil import to_helsinki, utcnow
 from app.common.errors import DomainError, translated
+from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import csrf, db
 from app.organisations.services import organisation_of
 from app.payments import services, stripe_gateway
