@@ -73,6 +73,16 @@ def test_finance_registers_one_payment_and_sees_what_is_missing(client, finance,
     assert "(missing €2.60)" in listing
 
 
+def test_the_organisations_list_says_how_to_pay_by_transfer(client, login, now):
+    invoice = invoiced(now)
+    member = factories.member(invoice.organisation)
+    db.session.commit()
+    login(client, member.email)
+    page = client.get("/organisation/invoices").get_data(as_text=True)
+    assert ("Pay by bank transfer with the reference number "
+            f"{format_finnish(invoice.reference_number)}.") in page
+
+
 def test_a_wrong_reference_keeps_what_was_typed(client, finance, now):
     invoiced(now)
     response = client.post("/finance/bank-payments", data={
