@@ -96,3 +96,38 @@ def test_a_partly_paid_invoice_shows_what_is_missing(client, api_token, now):
     (item,) = [i for i in body["items"] if i["id"] == invoice.id]
     assert item["amount_paid"] == "40.00" and item["missing"] == "2.60"
     assert item["status"] == "open"
+
+
+def test_finance_registers_a_bank_payment_through_the_api(client, api_token, now):
+    invoice = invoiced(now)
+    finance = factories.user("finance")
+    member = factories.member(invoice.organisation)
+    db.session.commit()
+    headers = bearer(client, api_token, finance)
+    body = {"reference": rf_reference(invoice.reference_number), "amount": "40.00",
+            "paid_on": "2026-12-01", "archive_id": "API-1"}
+    first = client.post("/api/v1/bank-payments", json=body, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    assert first.get_json()["outcome"] == "partly_paid"
+    assert first.get_json()["invoice"]["missing"] == "2.60"
+    again = client.post("/api/v1/bank-payments", json=body, headers=headers)
+    assert again.get_json()["outcome"] == "duplicate"
+    rest = client.post("/api/v1/bank-payments", json={**body, "amount": 2.6, "archive_id": "A2"},
+                       headers=headers)
+    assert rest.get_json()["outcome"] == "paid"
+    assert rest.get_json()["invoice"]["status"] == "paid"
+    more = client.post("/api/v1/bank-payments", json={**body, "archive_id": "A3"},
+                       headers=headers)
+    assert more.status_code == 409 and more.get_json()["error"]["code"] == "already_paid"
+    for bad, field in [({**body, "reference": "12345673"}, "reference"),
+                       ({**body, "amount": "-1"}, "amount"),
+                       ({**body, "paid_on": "eilen"}, "paid_on")]:
+        response = client.post("/api/v1/bank-payments", json=bad, headers=headers)
+        assert response.status_code == 422 and response.get_json()["error"]["field"] == field
+    unknown = client.post("/api/v1/bank-payments", json={**body, "reference": "1232"},
+                          headers=headers)
+    assert unknown.status_code == 404
+    assert client.post("/api/v1/bank-payments", data="[]", headers=headers,
+                       content_type="application/json").status_code == 400
+    assert client.post("/api/v1/bank-payments", json=body,
+                       headers=bearer(client, api_token, member)).status_code == 403
