@@ -123,6 +123,13 @@ class Config:
     BANK_NAME = os.environ.get("BANK_NAME", "Kokemuspankki")
     BANK_IBAN = os.environ.get("BANK_IBAN", "")
     BANK_BIC = os.environ.get("BANK_BIC", "")
+    #: VAT of invoice lines in percent (e.g. "25.5"); empty: the lines are VAT exempt
+    #: and the invoice prints INVOICE_VAT_EXEMPTION_REASON.
+    INVOICE_VAT_PERCENT = os.environ.get("INVOICE_VAT_PERCENT", "")
+    INVOICE_VAT_EXEMPTION_REASON = os.environ.get(
+        "INVOICE_VAT_EXEMPTION_REASON",
+        "Arvonlisäveroton sosiaalihuollon palvelu (AVL 34 §)",
+    )
 
 
 class ProductionConfig(Config):

@@ -13,6 +13,7 @@ from app.api import (  # noqa: F401
     errors,
     experts,
     fees,
+    invoices,
     matches,
     orders,
     payouts,

@@ -201,10 +201,15 @@ def list_batches():
 
 @operation("/payout-batches", "POST",
            summary="Make a batch of approved items ({\"item_ids\": [...]}, or {} for all "
-           "approved): pain.001 and payroll CSV, whole or not at all", roles=FINANCE_ROLES,
+           "approved): pain.001 and payroll CSV, whole or not at all; experts whose name has "
+           "no SEPA characters are left out (named in left_out, their items stay approved)",
+           roles=FINANCE_ROLES,
            request_schema={"type": "object", "properties": {
                "item_ids": {"type": "array", "items": {"type": "integer"}}}},
-           response_schema=BATCH, responses=(201, 400, 404, 409, 422), tags=("payouts",))
+           response_schema={"type": "object", "properties": {
+               **BATCH["properties"],
+               "left_out": {"type": "array", "items": {"type": "string"}}}},
+           responses=(201, 400, 404, 409, 422), tags=("payouts",))
 def create_batch():
     data = json_body() if request.get_data() else {}
     ids = data.get("item_ids")
@@ -213,7 +218,7 @@ def create_batch():
         raise ApiError(422, "invalid_value", "Give item_ids as a list of ids.", "item_ids")
     batch = services.create_batch(current_api_user(), ids, utcnow())
     db.session.commit()
-    return jsonify(batch_json(batch)), 201
+    return jsonify({**batch_json(batch), "left_out": list(batch.left_out)}), 201
 
 
 @operation("/payout-batches/<int:batch_id>", summary="One payment batch", roles=FINANCE_ROLES,

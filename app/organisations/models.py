@@ -32,8 +32,12 @@ class Organisation(db.Model):
     business_id: Mapped[str] = mapped_column(String(9), unique=True)
     kind: Mapped[str] = mapped_column(String(32), default="other")
     billing_email: Mapped[str] = mapped_column(String(254))
+    #: E-invoice address: OVT code 0037 + business ID digits + optional suffix.
     einvoice_address: Mapped[str | None] = mapped_column(String(64))
+    #: E-invoice operator (intermediator) ID: its OVT code or BIC.
     einvoice_operator: Mapped[str | None] = mapped_column(String(64))
+    #: The organisation's reference on every invoice (an order may give its own).
+    billing_reference: Mapped[str | None] = mapped_column(String(100))
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ from app.bookings.queries import booked_count, orders_of_organisation
 from app.common.errors import DomainError, translated
 from app.extensions import db
 from app.organisations import services
+from app.organisations.forms import BillingDetailsForm
 from app.web.forms import attach_error
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
@@ -81,3 +82,28 @@ def remove_member(user_id: int):
             _("%(name)s no longer has access to the organisation.", name=user.full_name), "success"
         )
     return redirect(url_for("organisations.members"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(ORGANISATION_MEMBER)
+def settings():
+    """Billing details: the e-invoice address, its operator and the organisation's reference."""
+    organisation = services.organisation_of(current_user)
+    if request.method == "POST" and not current_user.is_organisation_admin:
+        abort(403)
+    form = BillingDetailsForm(obj=organisation)
+    if form.validate_on_submit():
+        try:
+            services.update_billing_details(current_user, form.einvoice_address.data,
+                                            form.einvoice_operator.data,
+                                            form.billing_reference.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The billing details are saved."), "success")
+            return redirect(url_for("organisations.settings"))
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("organisations/settings.html", organisation=organisation,
+                           form=form), status

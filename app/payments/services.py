@@ -12,32 +12,55 @@ The flow:
    marked for manual handling and finance records the payment by hand
    (`mark_invoice_paid`).
 4. Stripe's webhook events (`handle_stripe_event`) move invoices forward along
-   the transition table in `app.payments.states`.
+   the transition table in `app.payments.states`; an ``invoice.paid`` whose
+   ``amount_paid`` is below the amount due leaves the invoice open.
+5. Organisations paying by bank transfer quote the invoice's Finnish reference
+   number; finance registers those payments by reference
+   (`register_bank_payment`, `register_bank_payments_csv`). Each registration
+   adds to ``amount_paid``; the invoice is paid once that reaches its total.
+
+VAT is configuration (``INVOICE_VAT_PERCENT``): each line stores its rate and
+VAT; without a rate the lines are exempt and the invoice prints the legal
+reason (``INVOICE_VAT_EXEMPTION_REASON``, by default AVL 34 §).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import stripe
+from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import ADMIN, FINANCE
+from app.accounts.models import ADMIN, FINANCE, ORGANISATION_MEMBER
 from app.admin.services import get_choice_setting, get_setting
 from app.audit.services import record_audit
 from app.bookings.models import Assignment, Order
-from app.common.errors import Conflict, NotFound, PermissionDenied
+from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.paging import Page, keyset_page
 from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import db
 from app.payments import stripe_gateway
-from app.payments.models import Invoice, InvoiceLine, StripeEvent
+from app.payments.models import (
+    INVOICE_STATUSES,
+    SERVICE_FEE_KINDS,
+    BankPayment,
+    Invoice,
+    InvoiceLine,
+    ServiceFeeRate,
+    StripeEvent,
+)
+from app.payments.reference_numbers import finnish_reference, normalize_reference
 from app.payments.states import EVENT_ACTIONS, INVOICE, STATUS_ACTIONS
 
 log = logging.getLogger(__name__)
@@ -50,6 +73,7 @@ LINE_KINDS = {
     "travel": _l("Travel costs"),
     "per_diem": _l("Daily allowance"),
     "late_cancellation": _l("Fee for a late cancellation"),
+    "service_fee": _l("Service fee of Kokemuspankki"),
 }
 
 #: Assignments in these states may still change what the order costs.
@@ -69,9 +93,13 @@ def add_invoice_lines_for_assignment(
     Called by the completion flow when the assignment is confirmed. Each line
     is described with the order's title, the work date (Helsinki) and the
     order's billing reference. Calling it again for the same assignment adds
-    nothing twice.
+    nothing twice. The bank's service fee in force on the work date, if any,
+    becomes a line of its own (`service_fee_for`).
     """
-    return _add_lines(assignment, {"fee": fee, "travel": travel, "per_diem": per_diem}, now)
+    day = to_helsinki(assignment.starts_at).date()
+    amounts = {"fee": fee, "travel": travel, "per_diem": per_diem}
+    amounts["service_fee"] = service_fee_for(day, fee + travel + per_diem)
+    return _add_lines(assignment, amounts, now)
 
 
 def add_late_cancellation_line(
@@ -96,18 +124,110 @@ def _add_lines(assignment: Assignment, amounts: dict[str, Decimal], now: datetim
             raise ValueError(f"{kind}: a negative amount {amount}")
         if amount == 0 or kind in existing:
             continue
+        vat_percent = vat_rate()
         line = InvoiceLine(
             organisation_id=assignment.order.organisation_id,
             assignment_id=assignment.id,
             kind=kind,
             description=line_description(kind, assignment),
             amount=amount,
+            vat_percent=vat_percent,
+            vat=vat_of(amount, vat_percent),
             created_at=now,
         )
         db.session.add(line)
         added.append(line)
     db.session.flush()
     return added
+
+
+def service_fee_rate_on(day: date) -> ServiceFeeRate | None:
+    """The service fee rate in force on ``day`` (the latest from that day or before)."""
+    return db.session.scalar(
+        select(ServiceFeeRate).where(ServiceFeeRate.effective_from <= day)
+        .order_by(ServiceFeeRate.effective_from.desc()).limit(1))
+
+
+def service_fee_for(day: date, work_total: Decimal) -> Decimal:
+    """The bank's service fee of one assignment worth ``work_total``, on the work's date."""
+    rate = service_fee_rate_on(day)
+    if rate is None or rate.kind == "none":
+        return Decimal("0.00")
+    if rate.kind == "per_assignment":
+        return rate.amount
+    return (work_total * rate.percent / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def add_service_fee_rate(actor, effective_from: date, kind: str, value: Decimal | None, *,
+                         today: date) -> ServiceFeeRate:
+    """An administrator sets the service fee from a date on (today or later; never rewritten).
+
+    ``value`` is euros per assignment for ``per_assignment``, a percent for
+    ``percent``, and nothing for ``none``. Flushes; the caller commits.
+    """
+    if actor.role != ADMIN:
+        raise PermissionDenied("Only an administrator can change the service fee.")
+    if kind not in SERVICE_FEE_KINDS:
+        raise InvalidInput("Choose one of the options.", code="invalid_choice", field="kind")
+    if effective_from < today:
+        raise InvalidInput("A new service fee can start today at the earliest, so that "
+                           "invoices of the past never change.", code="date_in_past",
+                           field="effective_from")
+    if db.session.scalar(select(ServiceFeeRate.id)
+                         .where(ServiceFeeRate.effective_from == effective_from)):
+        raise Conflict("A service fee already starts on this date.", code="rate_exists",
+                       field="effective_from")
+    amount = percent = None
+    if kind != "none":
+        if value is None or not value.is_finite() or value <= 0 or value != value.quantize(
+                Decimal("0.01")):
+            raise InvalidInput("Give a number greater than zero with at most two decimals.",
+                               code="invalid_amount", field="value")
+        if kind == "percent" and value > 100:
+            raise InvalidInput("A percentage is at most 100.", code="invalid_amount",
+                               field="value")
+        if kind == "per_assignment" and value > 10000:
+            raise InvalidInput("Give at most 10000 euros.", code="invalid_amount", field="value")
+        amount, percent = (value, None) if kind == "per_assignment" else (None, value)
+    rate = ServiceFeeRate(effective_from=effective_from, kind=kind, amount=amount,
+                          percent=percent, created_by_id=actor.id)
+    db.session.add(rate)
+    db.session.flush()
+    record_audit(actor, "service_fee_rate_added", "service_fee_rate", rate.id,
+                 effective_from=effective_from, kind=kind, amount=amount, percent=percent)
+    return rate
+
+
+def service_fee_rates() -> list[ServiceFeeRate]:
+    """Every service fee rate, the newest start first."""
+    return list(db.session.scalars(
+        select(ServiceFeeRate).order_by(ServiceFeeRate.effective_from.desc())))
+
+
+def vat_rate() -> Decimal | None:
+    """The configured VAT percent of new lines, or None when they are VAT exempt."""
+    raw = str(current_app.config.get("INVOICE_VAT_PERCENT") or "").strip().replace(",", ".")
+    if not raw:
+        return None
+    try:
+        rate = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"INVOICE_VAT_PERCENT is not a number: {raw!r}") from None
+    if not Decimal("0") <= rate <= Decimal("100") or rate != rate.quantize(Decimal("0.01")):
+        raise ValueError(f"INVOICE_VAT_PERCENT must be 0–100 with at most two decimals: {raw}")
+    return rate
+
+
+def vat_of(amount: Decimal, percent: Decimal | None) -> Decimal:
+    """The VAT of one line, rounded half up to cents; 0 for an exempt line."""
+    if percent is None:
+        return Decimal("0.00")
+    return (amount * percent / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def invoice_reference_number(invoice_id: int) -> str:
+    """The invoice's Finnish reference number: base 100000 + id, then the check digit."""
+    return finnish_reference(str(100000 + invoice_id))
 
 
 def line_description(kind: str, assignment: Assignment) -> str:
@@ -201,6 +321,7 @@ def create_due_invoices(now: datetime) -> list[Invoice]:
     today = to_helsinki(now).date()
     due = today + timedelta(days=get_setting("payment_term_days"))
     created = []
+    exemption = current_app.config.get("INVOICE_VAT_EXEMPTION_REASON") or None
     for (organisation_id, order_id, period), group in groups.items():
         invoice = Invoice(
             organisation_id=organisation_id,
@@ -208,12 +329,18 @@ def create_due_invoices(now: datetime) -> list[Invoice]:
             period=period,
             status="draft",
             manual=False,
-            total=sum((line.amount for line in group), Decimal("0.00")),
+            total=sum((line.gross for line in group), Decimal("0.00")),
+            amount_paid=Decimal("0.00"),
             due_date=due,
+            billing_reference=_billing_reference(organisation_id, order_id),
+            vat_exemption_reason=(
+                exemption if any(line.vat_percent is None for line in group) else None
+            ),
             created_at=now,
         )
         db.session.add(invoice)
         db.session.flush()
+        invoice.reference_number = invoice_reference_number(invoice.id)
         ids = [line.id for line in group]
         claimed = db.session.execute(
             update(InvoiceLine)
@@ -227,6 +354,18 @@ def create_due_invoices(now: datetime) -> list[Invoice]:
         created.append(invoice)
     db.session.flush()
     return created
+
+
+def _billing_reference(organisation_id: int, order_id: int | None) -> str | None:
+    """The order's own billing reference, else the organisation's."""
+    if order_id is not None:
+        order = db.session.get(Order, order_id)
+        if order is not None and order.billing_reference:
+            return order.billing_reference
+    from app.organisations.models import Organisation
+
+    organisation = db.session.get(Organisation, organisation_id)
+    return organisation.billing_reference or None
 
 
 def _order_groups(lines, now):
@@ -310,7 +449,7 @@ def issue_invoice(invoice_id: int, now: datetime) -> Invoice:
         if line.stripe_invoice_item_id is None:
             line.stripe_invoice_item_id = stripe_gateway.add_invoice_item(
                 customer,
-                line.amount,
+                line.gross,
                 line.description,
                 {**metadata, "invoice_line_id": str(line.id), "kind": line.kind,
                  "assignment_id": str(line.assignment_id)},
@@ -413,10 +552,20 @@ def handle_stripe_event(event, now: datetime | None = None) -> str:
         return "ignored"
     invoice = _locked(invoice.id)
     old = invoice.status
-    if INVOICE.can(old, action):
+    short = None
+    if action == "pay" and old not in ("paid", "void"):
+        short = _stripe_shortfall(invoice, stripe_invoice)
+    if short is not None:
+        # Less than the amount due came in: the invoice stays open, showing what is missing.
+        if INVOICE.can(old, "finalize"):
+            INVOICE.apply(invoice, "finalize")
+        record_audit(None, "invoice_partly_paid", "invoice", invoice.id, stripe_event=event_id,
+                     amount_paid=invoice.amount_paid, missing=short)
+    elif INVOICE.can(old, action):
         INVOICE.apply(invoice, action)
         if invoice.status == "paid" and old != "paid":
             invoice.paid_at = _paid_at(stripe_invoice) or now
+            invoice.amount_paid = max(invoice.amount_paid or Decimal("0"), invoice.total)
     if stripe_invoice.get("hosted_invoice_url") and not invoice.hosted_invoice_url:
         invoice.hosted_invoice_url = stripe_invoice["hosted_invoice_url"]
     if invoice.status != old:
@@ -444,6 +593,22 @@ def _invoice_of_event(stripe_invoice: dict) -> Invoice | None:
     return None
 
 
+def _stripe_shortfall(invoice: Invoice, stripe_invoice: dict) -> Decimal | None:
+    """What Stripe's ``amount_paid`` (cents) leaves unpaid, or None when it covers the invoice.
+
+    An event without ``amount_paid`` counts as paid in full (Stripe always sends it;
+    an older event format may not). The amount received is stored on the invoice.
+    """
+    raw = stripe_invoice.get("amount_paid")
+    if raw is None or isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    received = (Decimal(raw) / 100).quantize(Decimal("0.01"))
+    if received >= invoice.total:
+        return None
+    invoice.amount_paid = max(invoice.amount_paid or Decimal("0"), received)
+    return invoice.total - invoice.amount_paid
+
+
 def _paid_at(stripe_invoice: dict) -> datetime | None:
     stamp = (stripe_invoice.get("status_transitions") or {}).get("paid_at")
     if not stamp:
@@ -463,13 +628,31 @@ def mark_invoice_paid(actor, invoice_id: int, now: datetime | None = None) -> In
     paid and changes nothing. Flushes; the caller commits.
     """
     now = now or utcnow()
-    if actor.role not in (FINANCE, ADMIN):
-        raise PermissionDenied("Only finance can record payments.")
+    _require_finance(actor)
     invoice = _locked(invoice_id)
     if invoice is None:
         raise NotFound("The invoice was not found.", code="invoice_not_found")
+    _require_payable(invoice)
+    old = invoice.status
+    _settle(actor, invoice, now)
+    record_audit(actor, "invoice_marked_paid", "invoice", invoice.id, old=old,
+                 manual=invoice.manual, total=invoice.total)
+    db.session.flush()
+    return invoice
+
+
+def _require_finance(actor) -> None:
+    if actor.role not in (FINANCE, ADMIN):
+        raise PermissionDenied("Only finance can record payments.")
+
+
+def _require_payable(invoice: Invoice) -> None:
     if invoice.status not in ("open", "uncollectible"):
         raise Conflict("This invoice is not waiting for payment.", code="not_payable")
+
+
+def _settle(actor, invoice: Invoice, now: datetime) -> None:
+    """Move a payable invoice to paid (in Stripe too, for a Stripe invoice)."""
     if not invoice.manual:
         try:
             stripe_gateway.mark_paid_out_of_band(
@@ -479,16 +662,211 @@ def mark_invoice_paid(actor, invoice_id: int, now: datetime | None = None) -> In
             log.warning("Stripe refused to mark invoice %s paid: %s", invoice.id, error)
             raise Conflict("Stripe did not accept the payment. Try again later.",
                            code="stripe_error") from error
-    old = invoice.status
     INVOICE.apply(invoice, "pay")
     invoice.paid_at = now
-    record_audit(actor, "invoice_marked_paid", "invoice", invoice.id, old=old,
-                 manual=invoice.manual, total=invoice.total)
+    invoice.amount_paid = max(invoice.amount_paid or Decimal("0"), invoice.total)
+
+
+# Bank transfers by reference number ----------------------------------------
+
+#: The most a single bank payment may be (a typing error guard), euros.
+MAX_BANK_PAYMENT = Decimal("1000000.00")
+
+
+@dataclass(frozen=True)
+class BankPaymentResult:
+    """What one registration did: ``paid``, ``partly_paid`` or ``duplicate``."""
+
+    outcome: str
+    invoice: Invoice
+    payment: BankPayment | None
+
+
+def parse_bank_amount(raw: object, field: str = "amount") -> Decimal:
+    """Euros from a form, CSV or JSON: ``1 234,50`` or ``1234.50``; positive, two decimals."""
+    text = str(raw if raw is not None else "").strip().replace("\u00a0", "").replace(" ", "")
+    text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = None
+    if (amount is None or not amount.is_finite() or amount <= 0 or amount > MAX_BANK_PAYMENT
+            or amount != amount.quantize(Decimal("0.01"))):
+        raise InvalidInput("Give the amount in euros with at most two decimals, "
+                           "for example 125,50.", code="invalid_amount", field=field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_bank_date(raw: object, field: str = "paid_on") -> date:
+    """A payment date as ``2026-12-01`` or ``1.12.2026``."""
+    text = str(raw or "").strip()
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise InvalidInput("Give the payment date, for example 1.12.2026.", code="invalid_date",
+                       field=field)
+
+
+def register_bank_payment(actor, reference: str, amount: Decimal, paid_on: date,
+                          archive_id: str | None = None, *, source: str = "form",
+                          now: datetime | None = None) -> BankPaymentResult:
+    """Finance registers one bank transfer by the reference number the payer quoted.
+
+    The reference may be in the Finnish or the RF form. The amount is added to
+    what the invoice has received; when that reaches the total the invoice is
+    paid (in Stripe too, for a Stripe invoice), otherwise it stays open and
+    shows what is missing. The same bank archive ID is registered only once
+    (a second time answers ``duplicate`` and changes nothing); a payment to an
+    invoice that is already paid is refused. Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    _require_finance(actor)
+    normal = normalize_reference(reference)
+    if normal is None:
+        raise InvalidInput("This is not a valid reference number. Check the digits.",
+                           code="invalid_reference", field="reference")
+    archive_id = (archive_id or "").strip() or None
+    if archive_id is not None and len(archive_id) > 35:
+        raise InvalidInput("The archive ID is at most 35 characters.", code="invalid_value",
+                           field="archive_id")
+    found = db.session.scalar(select(Invoice.id).where(Invoice.reference_number == normal))
+    if found is None:
+        raise NotFound("No invoice has the reference number %(reference)s.",
+                       code="reference_not_found", field="reference",
+                       values={"reference": normal})
+    invoice = _locked(found)
+    if archive_id is not None:
+        earlier = db.session.scalar(select(BankPayment).where(BankPayment.archive_id == archive_id))
+        if earlier is not None:
+            return BankPaymentResult("duplicate", earlier.invoice, None)
+    if invoice.status == "paid":
+        raise Conflict("Invoice %(number)s is already paid.", code="already_paid",
+                       field="reference", values={"number": invoice.number})
+    _require_payable(invoice)
+    payment = BankPayment(invoice_id=invoice.id, reference_number=normal, amount=amount,
+                          paid_on=paid_on, archive_id=archive_id, source=source,
+                          recorded_by_id=actor.id, created_at=now)
+    db.session.add(payment)
+    invoice.amount_paid = (invoice.amount_paid or Decimal("0")) + amount
+    if invoice.amount_paid >= invoice.total:
+        _settle(actor, invoice, now)
+        outcome = "paid"
+    else:
+        outcome = "partly_paid"
     db.session.flush()
-    return invoice
+    record_audit(actor, "bank_payment_registered", "invoice", invoice.id,
+                 reference=normal, amount=amount, paid_on=paid_on, archive_id=archive_id,
+                 outcome=outcome, missing=invoice.missing)
+    return BankPaymentResult(outcome, invoice, payment)
+
+
+@dataclass(frozen=True)
+class CsvRowResult:
+    """One row of an uploaded payments file: its line number and what happened."""
+
+    line: int
+    reference: str
+    outcome: str  # paid, partly_paid, duplicate or error
+    invoice: Invoice | None
+    message: str | None = None
+    values: dict | None = None
+
+
+#: Column names accepted in a payments CSV (Finnish, Swedish or English headings).
+CSV_COLUMNS = {
+    "reference": ("reference", "viite", "viitenumero", "referens"),
+    "amount": ("amount", "summa", "määrä", "belopp"),
+    "paid_on": ("paid_on", "date", "päivä", "maksupäivä", "datum"),
+    "archive_id": ("archive_id", "arkistointitunnus", "arkistotunnus", "arkiveringskod"),
+}
+MAX_CSV_ROWS = 2000
+MAX_CSV_BYTES = 1_000_000
+
+
+def register_bank_payments_csv(actor, content: bytes, *, now: datetime | None = None
+                               ) -> list[CsvRowResult]:
+    """Register every row of an uploaded CSV of bank payments, each row on its own.
+
+    The file has a heading row naming the columns reference, amount, paid_on and
+    (optional) archive_id, in Finnish, Swedish or English; ``;`` or ``,`` as the
+    separator; UTF-8 with or without a BOM. A bad row is reported with its line
+    number and does not stop the others (each row runs in a savepoint).
+    Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    _require_finance(actor)
+    if len(content) > MAX_CSV_BYTES:
+        raise InvalidInput("The file is too big (at most 1 MB).", code="invalid_file",
+                           field="file")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("Save the file as UTF-8 CSV and try again.", code="invalid_file",
+                           field="file") from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InvalidInput("The file is empty.", code="invalid_file", field="file")
+    delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    heading = [cell.strip().lower() for cell in next(reader)]
+    columns = {}
+    for key, names in CSV_COLUMNS.items():
+        for index, cell in enumerate(heading):
+            if cell in names:
+                columns[key] = index
+    if not {"reference", "amount", "paid_on"} <= columns.keys():
+        raise InvalidInput("The first row must name the columns: reference, amount, paid_on "
+                           "(and archive_id).", code="invalid_file", field="file")
+    results = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(results) >= MAX_CSV_ROWS:
+            raise InvalidInput("The file has too many rows (at most 2000).",
+                               code="invalid_file", field="file")
+        line = reader.line_num
+        cell = {key: (row[i] if i < len(row) else "") for key, i in columns.items()}
+        try:
+            with db.session.begin_nested():
+                result = register_bank_payment(
+                    actor, cell["reference"], parse_bank_amount(cell["amount"]),
+                    parse_bank_date(cell["paid_on"]), cell.get("archive_id"),
+                    source="csv", now=now)
+        except (InvalidInput, NotFound, Conflict) as error:
+            results.append(CsvRowResult(line, cell["reference"].strip(), "error", None,
+                                        error.message, error.values))
+        else:
+            results.append(CsvRowResult(line, cell["reference"].strip(), result.outcome,
+                                        result.invoice))
+    return results
 
 
 # Reading -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayeeAccount:
+    """The bank's own account that organisations pay invoices to."""
+
+    name: str
+    iban: str  # in groups of four, as printed
+    bic: str
+
+
+def payee_account() -> PayeeAccount | None:
+    """The bank's account from the configuration, or None when BANK_IBAN is not valid."""
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    config = current_app.config
+    try:
+        iban = IBAN(config.get("BANK_IBAN") or "")
+    except SchwiftyException:
+        return None
+    return PayeeAccount(config.get("BANK_NAME") or "Kokemuspankki", iban.formatted,
+                        config.get("BANK_BIC") or "")
 
 
 def invoices_of_organisation(organisation_id: int) -> list[Invoice]:
@@ -517,3 +895,25 @@ def all_invoices(status: str | None = None) -> list[Invoice]:
         query = query.where(Invoice.status == status)
     return list(db.session.scalars(query.order_by(Invoice.created_at.desc(), Invoice.id.desc())))
 
+
+
+def invoices_for(actor, *, status: str | None, cursor: str | None, limit: int) -> Page:
+    """One page of the invoices the actor may see, newest first.
+
+    Finance and administrators see every invoice; an organisation member sees
+    the organisation's own, drafts left out. Anyone else is refused.
+    """
+    query = select(Invoice).options(selectinload(Invoice.organisation))
+    if actor.role in (FINANCE, ADMIN):
+        pass
+    elif actor.role == ORGANISATION_MEMBER and actor.organisation_id is not None:
+        query = query.where(Invoice.organisation_id == actor.organisation_id,
+                            Invoice.status != "draft")
+    else:
+        raise PermissionDenied("Only finance and organisations can see invoices.")
+    if status is not None:
+        if status not in INVOICE_STATUSES:
+            raise InvalidInput("Unknown invoice status.", field="status")
+        query = query.where(Invoice.status == status)
+    return keyset_page(db.session, query, (Invoice.created_at, Invoice.id), cursor=cursor,
+                       limit=limit)

@@ -39,6 +39,9 @@ class PayoutBatch(db.Model):
 
     items: Mapped[list[PayoutItem]] = relationship(back_populates="batch")
 
+    #: Names of experts whose payouts `create_batch` left out (not stored: the audit has them).
+    left_out: tuple[str, ...] = ()
+
 
 class PayoutItem(db.Model):
     """What the bank owes an expert for one assignment, computed by the fee engine."""

@@ -451,6 +451,7 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
         raise InvalidInput("These experts have no valid bank account number: %(names)s. Ask "
                            "them to add it on their profile, or leave their payouts out of the "
                            "batch.", code="missing_iban", values={"names": ", ".join(missing)})
+    left_out = _leave_out_nameless(items, by_expert, experts)
     message_id = _message_id(now)
     transfers = []
     for expert_id, own in by_expert.items():
@@ -465,7 +466,8 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
         raise Conflict("These payouts add up to nothing to transfer.", code="nothing_to_pay")
     document = exports.build_pain001(
         debtor_name=debtor_name, debtor_iban=debtor_iban, debtor_bic=debtor_bic,
-        message_id=message_id, execution_date=to_helsinki(now).date(), transfers=transfers)
+        message_id=message_id, execution_date=to_helsinki(now).date(), transfers=transfers,
+        created_at=now)
     exports.validate_pain001(document)
     payroll = exports.build_payroll_csv([
         exports.PayrollRow(
@@ -486,9 +488,32 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     _move_items(items, "approved", "add_to_batch", batch_id=batch.id)
     record_audit(actor, "payout_batch_created", "payout_batch", batch.id,
                  message_id=message_id, items=",".join(str(i.id) for i in items),
-                 item_count=len(items), payments=len(transfers), total_net=batch.total_net)
+                 item_count=len(items), payments=len(transfers), total_net=batch.total_net,
+                 left_out=", ".join(left_out))
     db.session.flush()
+    batch.left_out = tuple(left_out)
     return batch
+
+
+def _leave_out_nameless(items: list[PayoutItem], by_expert: dict[int, list[PayoutItem]],
+                        experts: dict[int, ExpertProfile]) -> list[str]:
+    """Take out (in place) the items of experts whose name has no SEPA characters left.
+
+    Their items stay approved for a later batch; the others are batched. Returns
+    the names left out; raises when nobody is left.
+    """
+    nameless = sorted((experts[e].user.full_name, e) for e in by_expert
+                      if not exports.sepa_text(experts[e].user.full_name))
+    for _name, expert_id in nameless:
+        for item in by_expert.pop(expert_id):
+            items.remove(item)
+    names = [name for name, _ in nameless]
+    if names and not items:
+        raise InvalidInput("The names of these experts have no letters that a bank file can "
+                           "carry: %(names)s. Ask them to write their name in Latin letters on "
+                           "their profile.", code="name_not_sepa",
+                           values={"names": ", ".join(names)})
+    return names
 
 
 def _batch_for_finance(actor: User, batch_id: int, *, lock: bool = False) -> PayoutBatch:

@@ -237,6 +237,11 @@ def create_batch():
             db.session.commit()
             flash(_("The payment batch was made. Download the bank file and the payroll file "
                     "below."), "success")
+            if batch.left_out:
+                flash(_("Left out of the batch, because the name has no letters that a bank "
+                        "file can carry: %(names)s. Their payouts stay approved. Ask them to "
+                        "write their name in Latin letters on their profile.",
+                        names=", ".join(batch.left_out)), "error")
             return redirect(url_for("payouts.batch", batch_id=batch.id))
     return _batches_page(form, 422)
 

@@ -41,8 +41,9 @@ def local_invoice(now, status="draft", **fields) -> Invoice:
     return invoice
 
 
-def invoice_event(event_type, invoice, *, event_id=None, paid_at=None, url=None, metadata=None):
-    return {
+def invoice_event(event_type, invoice, *, event_id=None, paid_at=None, url=None, metadata=None,
+                  amount_paid=None):
+    event = {
         "id": event_id or f"evt_test{next(_numbers):08d}",
         "object": "event",
         "type": event_type,
@@ -56,6 +57,9 @@ def invoice_event(event_type, invoice, *, event_id=None, paid_at=None, url=None,
             "metadata": metadata or {},
         }},
     }
+    if amount_paid is not None:
+        event["data"]["object"]["amount_paid"] = amount_paid
+    return event
 
 
 def deliver(client, event, *, secret=WEBHOOK_SECRET, header=None, timestamp=None):
@@ -191,6 +195,34 @@ def test_other_event_types_are_acknowledged_and_ignored(client, webhook_secret, 
     assert response.status_code == 200 and response.get_json()["outcome"] == "ignored"
     db.session.refresh(invoice)
     assert invoice.status == "draft"
+
+
+@pytest.mark.parametrize(("amount_paid", "status", "missing"),
+                         [(4000, "open", "2.60"), (0, "open", "42.60"), (4260, "paid", "0.00"),
+                          (5000, "paid", "0.00")])
+def test_amount_paid_is_compared_with_the_amount_due(client, webhook_secret, now, amount_paid,
+                                                      status, missing):
+    invoice = local_invoice(now)  # total 42.60
+    event = invoice_event("invoice.paid", invoice, amount_paid=amount_paid)
+    assert deliver(client, event).get_json()["outcome"] == "processed"
+    db.session.refresh(invoice)
+    assert invoice.status == status and invoice.missing == Decimal(missing)
+    if status == "open":
+        assert invoice.paid_at is None
+        assert invoice.amount_paid == Decimal(amount_paid) / 100
+        assert db.session.scalar(select(AuditEntry.action).where(
+            AuditEntry.subject_id == str(invoice.id),
+            AuditEntry.action == "invoice_partly_paid")) == "invoice_partly_paid"
+
+
+def test_a_partial_then_full_stripe_payment_ends_paid(client, webhook_secret, now):
+    invoice = local_invoice(now, status="open")
+    deliver(client, invoice_event("invoice.payment_succeeded", invoice, amount_paid=2000))
+    db.session.refresh(invoice)
+    assert invoice.status == "open" and invoice.missing == Decimal("22.60")
+    deliver(client, invoice_event("invoice.paid", invoice, amount_paid=4260))
+    db.session.refresh(invoice)
+    assert invoice.status == "paid" and invoice.amount_paid == Decimal("42.60")
 
 
 def test_an_invoice_that_is_not_ours_is_ignored(client, webhook_secret):

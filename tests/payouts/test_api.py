@@ -151,6 +151,17 @@ def test_bulk_approve_batch_and_paid_through_the_api(client, api_token, finance,
     assert twice.get_json()["error"]["code"] == "batch_already_paid"
 
 
+def test_a_batch_names_the_experts_it_left_out(client, api_token, finance, now):
+    kept, nameless = payout(), payout(expert_with_iban(1, full_name="☺"))
+    approved([kept, nameless], finance, now)
+    db.session.commit()
+    made = client.post("/api/v1/payout-batches", json={},
+                       headers=bearer(client, api_token, finance))
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["left_out"] == ["☺"]
+    assert made.get_json()["item_ids"] == [kept.id]
+
+
 # --- the expert's earnings ------------------------------------------------------------------
 
 

@@ -293,3 +293,71 @@ def test_downloads_are_audited(now, approver, client, login):
 ])
 def test_csv_text_cells_never_become_formulas(text, cell):
     assert exports.spreadsheet_text(text) == cell
+
+
+# SEPA names and the header's time ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "sepa"),
+    [
+        ("Aino Ääninen", "Aino Aaninen"),
+        ("Åsa Öberg", "Asa Oberg"),
+        ("Carla Weiß", "Carla Weiss"),
+        ("Łukasz Żółć", "Lukasz Zolc"),
+        ("Ærø Østergaard", "AEro Ostergaard"),
+        ("O'Brien & Sons", "O'Brien Sons"),
+        ("  Jean-Luc   Pïcard ", "Jean-Luc Picard"),
+        ("a//b/", "a/b"),
+        ("x" * 80, "x" * 70),
+        ("😀", ""),
+        ("---", ""),
+        ("", ""),
+    ],
+)
+def test_names_are_put_in_the_sepa_character_set(name, sepa):
+    assert exports.sepa_text(name) == sepa
+
+
+def test_an_expert_whose_name_has_no_sepa_letters_is_left_out_and_named(
+        now, approver, three_experts, schema):
+    experts, items = three_experts
+    nameless = expert_with_iban(4, full_name="😀 ☺")
+    their = payout(nameless, starts_at=helsinki(2026, 3, 9), fee="30.00")
+    approved(items + [their], approver, now)
+    batch = services.create_batch(approver, None, now)
+    assert batch.left_out == ("😀 ☺",)
+    assert statuses(items) == ["in_batch"] * 5
+    assert statuses([their]) == ["approved"]  # waits for a later batch
+    schema.validate(batch.sepa_xml)
+    root = ElementTree.fromstring(batch.sepa_xml.encode())
+    assert root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs", NS).text == "3"
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "payout_batch_created"))
+    assert "😀 ☺" in str(entry.details)
+
+
+def test_only_nameless_experts_give_a_clear_refusal(now, approver):
+    nameless = expert_with_iban(4, full_name="☺")
+    item = payout(nameless, starts_at=helsinki(2026, 3, 9), fee="30.00")
+    approved([item], approver, now)
+    with pytest.raises(InvalidInput) as refused:
+        services.create_batch(approver, None, now)
+    assert refused.value.code == "name_not_sepa" and "☺" in str(refused.value)
+    assert batch_count() == 0 and statuses([item]) == ["approved"]
+
+
+def test_the_creation_time_carries_its_utc_offset(now, approver, three_experts, schema):
+    from datetime import datetime
+
+    from app.common.timeutil import to_helsinki
+
+    experts, items = three_experts
+    approved(items, approver, now)
+    batch = services.create_batch(approver, None, now)
+    root = ElementTree.fromstring(batch.sepa_xml.encode())
+    created = root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CreDtTm", NS).text
+    assert created == to_helsinki(now).isoformat(timespec="seconds")
+    assert created[-6:] in ("+02:00", "+03:00")
+    assert datetime.fromisoformat(created) == now.replace(microsecond=0)
+    schema.validate(batch.sepa_xml)

@@ -1,0 +1,24 @@
+"""The organisation's own forms: billing details (checked by the service)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length
+
+TOO_LONG = _l("Write at most %(max)d characters.")
+
+
+class BillingDetailsForm(FlaskForm):
+    einvoice_address = StringField(
+        _l("E-invoice address (OVT code)"), validators=[Length(max=64, message=TOO_LONG)],
+        description=_l("0037, then your business ID without the hyphen, for example "
+                       "003712345671. Leave empty if you get invoices by e-mail."))
+    einvoice_operator = StringField(
+        _l("E-invoice operator ID"), validators=[Length(max=64, message=TOO_LONG)],
+        description=_l("Your operator's code, for example NDEAFIHH or 003721291126."))
+    billing_reference = StringField(
+        _l("Your reference on invoices (optional)"),
+        validators=[Length(max=100, message=TOO_LONG)],
+        description=_l("For example a cost centre. An order can have its own reference."))
