@@ -1,14 +1,9 @@
-"""Data helpers of the matching tests: paid work, unavailability, counting SQL statements."""
+"""Data helpers of the matching tests: paid work and unavailability."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from app.experts.models import ExpertProfile, Unavailability
 from app.extensions import db
@@ -40,19 +35,3 @@ def unavailable(expert: ExpertProfile, starts_at: datetime, ends_at: datetime) -
     db.session.add(period)
     db.session.flush()
     return period
-
-
-@contextmanager
-def counted_statements() -> Iterator[list[str]]:
-    """Collect the SQL statements any engine runs inside the block."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
-

@@ -13,7 +13,8 @@ from app.extensions import db
 from app.fees.models import FeeRuleRow, FeeSchedule
 from app.matching.services import match_order
 from tests import factories
-from tests.matching.helpers import counted_statements, paid_assignment, unavailable
+from tests.matching.helpers import paid_assignment, unavailable
+from tests.support.sql import counted_statements
 
 HOUR = timedelta(hours=1)
 
