@@ -108,6 +108,11 @@ class Config:
     BANK_NAME = os.environ.get("BANK_NAME", "Kokemuspankki")
     BANK_IBAN = os.environ.get("BANK_IBAN", "")
     BANK_BIC = os.environ.get("BANK_BIC", "")
+    #: The payer's business ID (Y-tunnus) in the payroll file.
+    PAYER_BUSINESS_ID = os.environ.get("PAYER_BUSINESS_ID", "")
+    #: Fernet key for personal identity codes; required in production, derived from
+    #: SECRET_KEY elsewhere (`app.experts.identity_code`).
+    IDENTITY_CODE_KEY = os.environ.get("IDENTITY_CODE_KEY", "")
 
 
 class ProductionConfig(Config):

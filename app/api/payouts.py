@@ -232,12 +232,19 @@ def batch_bank_file(batch_id: int):
 
 
 @operation("/payout-batches/<int:batch_id>/payroll",
-           summary="The batch's payroll file (text/csv)", roles=FINANCE_ROLES,
-           responses=(200, 404), tags=("payouts",))
+           summary="The batch's payroll file (text/csv), one row per income component: "
+           "?format=machine (default: ',', dot decimals) or ?format=fi (';', decimal comma, "
+           "UTF-8 with BOM, CRLF)", roles=(FINANCE,), responses=(200, 403, 404, 422),
+           tags=("payouts",))
 def batch_payroll(batch_id: int):
-    batch = services.record_batch_download(current_api_user(), batch_id, "payroll")
+    fmt = request.args.get("format") or "machine"
+    batch, content = services.payroll_file(current_api_user(), batch_id, fmt)
     db.session.commit()
-    return Response(batch.payroll_csv, mimetype="text/csv")
+    response = Response(content, mimetype="text/csv")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{batch.sepa_message_id}-payroll-{fmt}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @operation("/payout-batches/<int:batch_id>/paid", "POST",

@@ -176,7 +176,7 @@ def confirm_assignment(actor: User, assignment_id: int, now: datetime | None = N
     item = create_payout_item(
         assignment, fee=priced.fee, travel=priced.travel, per_diem=priced.per_diem,
         fee_schedule_id=assignment.order.fee_schedule_id, prepared_by_id=report.reported_by_id,
-        now=now,
+        now=now, lines=priced.lines,
     )
     add_invoice_lines_for_assignment(assignment, priced.fee, priced.travel, priced.per_diem, now)
     record_audit(actor, "assignment_confirmed", "assignment", assignment.id, payout=item.id)

@@ -226,6 +226,7 @@ def _profile_changes(form: ProfileForm) -> services.ProfileChanges:
         yearly_earnings_limit=form.yearly_earnings_limit.data,
         iban=form.iban.data or "",
         withholding_percent=form.withholding_percent.data,
+        identity_code=form.identity_code.data or "",
     )
 
 
@@ -251,6 +252,7 @@ def profile():
         form=form,
         profile=profile,
         masked_iban=mask_iban(profile.iban),
+        identity_code_saved=profile.identity_code_encrypted is not None,
         area_pairs=list(zip(form.areas, form.shown_areas, strict=True)),
     ), status
 

@@ -281,6 +281,8 @@ CASES: list[Case] = [
     Case(ADMIN, "/admin/fees/types/new"),
     Case(ADMIN, "/admin/fees/types/new", 200, submit("main form"), "empty"),
     Case(ADMIN, "/admin/settings"),
+    Case(ADMIN, "/finance/wage-types"),
+    Case(ADMIN, "/finance/wage-types", 422, submit("main form", {"#wt_fee": ""}), "empty"),
     Case(ADMIN, "/coordinator/", note="admin"),
     # Every signed-in user changes their own password here.
     *[Case(user, "/password/change")
