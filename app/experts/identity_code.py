@@ -51,11 +51,12 @@ class InvalidIdentityCode(ValueError):
         self.reason = reason
 
 
-def normalize_identity_code(text: str) -> str:
+def normalize_identity_code(text: str, today: date | None = None) -> str:
     """The code in upper case without spaces, checked; else `InvalidIdentityCode`.
 
     Reasons: ``format`` (not DDMMYYCZZZQ or an unknown century sign), ``date``
-    (no such day), ``individual_number`` (000 or 001) and ``check_character``.
+    (no such day, or after ``today``: a wrong century sign), ``individual_number``
+    (000 or 001) and ``check_character``.
     """
     code = "".join((text or "").split()).upper()
     match = _SHAPE.fullmatch(code)
@@ -63,9 +64,11 @@ def normalize_identity_code(text: str) -> str:
         raise InvalidIdentityCode("format")
     day, month, year, sign, individual, check = match.groups()
     try:
-        date(CENTURIES[sign] + int(year), int(month), int(day))
+        born = date(CENTURIES[sign] + int(year), int(month), int(day))
     except ValueError:
         raise InvalidIdentityCode("date") from None
+    if born > (today or date.today()):
+        raise InvalidIdentityCode("date")
     if int(individual) < 2:
         raise InvalidIdentityCode("individual_number")
     if CHECK_CHARACTERS[int(day + month + year + individual) % 31] != check:
