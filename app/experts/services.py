@@ -29,6 +29,7 @@ from app.experts.identity_code import (
     InvalidIdentityCode,
     decrypt_identity_code,
     encrypt_identity_code,
+    mask_identity_code,
     normalize_identity_code,
 )
 from app.experts.models import (
@@ -265,6 +266,12 @@ def erase_identity_code(profile: ExpertProfile) -> bool:
     had = profile.identity_code_encrypted is not None
     profile.identity_code_encrypted = None
     return had
+
+
+def masked_identity_code(profile: ExpertProfile) -> str:
+    """The saved code masked (131052-****), or "" when none; not a full read, not audited."""
+    return mask_identity_code(
+        decrypt_identity_code(profile.identity_code_encrypted, current_app.config))
 
 
 def read_identity_code(actor: User, expert_id: int, purpose: str) -> str | None:

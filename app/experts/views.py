@@ -252,7 +252,7 @@ def profile():
         form=form,
         profile=profile,
         masked_iban=mask_iban(profile.iban),
-        identity_code_saved=profile.identity_code_encrypted is not None,
+        masked_identity_code=services.masked_identity_code(profile),
         area_pairs=list(zip(form.areas, form.shown_areas, strict=True)),
     ), status
 

@@ -26,7 +26,7 @@ from app.accounts.models import ADMIN, EXPERT, FINANCE
 from app.common.errors import DomainError, translated
 from app.common.timeutil import to_helsinki, utcnow
 from app.experts.iban import mask_iban
-from app.experts.services import read_identity_code
+from app.experts.services import masked_identity_code, read_identity_code
 from app.extensions import db
 from app.fees.services import active_assignment_types
 from app.payouts import queries, services, totp
@@ -170,7 +170,7 @@ def _item_page(item_id: int, reject_form=None, edit_form=None, approve_form=None
         reject_form=reject_form or RejectForm(prefix="reject", formdata=None),
         edit_form=edit_form, approve_form=approve_form or ApproveForm(formdata=None),
         iban=mask_iban(item.expert.iban),
-        identity_code_saved=item.expert.identity_code_encrypted is not None,
+        masked_identity_code=masked_identity_code(item.expert),
         identity_code=identity_code, reveal_form=RevealIdentityCodeForm(formdata=None),
     ), code
 
