@@ -36,6 +36,7 @@ BATCH = {
         "id": {"type": "integer"}, "status": {"type": "string"}, "created_at": {"type": "string"},
         "paid_at": {"type": "string", "nullable": True}, "sepa_message_id": {"type": "string"},
         "total_net": MONEY, "item_count": {"type": "integer"},
+        "payment_date": {"type": "string", "format": "date"},
         "item_ids": {"type": "array", "items": {"type": "integer"}},
     },
 }
@@ -81,6 +82,7 @@ def batch_json(batch: PayoutBatch) -> dict:
         "status": batch.status,
         "created_at": iso(batch.created_at),
         "paid_at": iso(batch.paid_at),
+        "payment_date": batch.execution_date.isoformat(),
         "sepa_message_id": batch.sepa_message_id,
         "total_net": money(batch.total_net),
         "item_count": batch.item_count,
