@@ -20,7 +20,7 @@ from app.common.errors import InvalidInput, PermissionDenied
 from app.extensions import db
 from app.fees.rules import TravelClaim
 from app.fees.services import quote
-from app.payouts import services
+from app.payouts import payroll, services
 from app.payouts.models import PayoutComponent, WageType
 from tests import factories
 from tests.payouts.helpers import approved, expert_with_iban, finance_user, helsinki, payout
@@ -164,6 +164,8 @@ def test_machine_payroll_file_through_the_api(batch_of_three, client, api_token)
     assert rows[0]["payee_identity_code"] == "131052-308T"
     assert rows[4]["halved_for_free_meals"] == "1"
     assert sum(Decimal(r["net"]) for r in rows) == batch.total_net
+    assert sum(Decimal(r["amount"]) for r in rows) == batch.total_net + sum(
+        Decimal(r["withholding"]) for r in rows) == Decimal("578.74")
     fi = client.get(f"/api/v1/payout-batches/{batch.id}/payroll?format=fi", headers=headers)
     assert len(read_fi(fi.get_data())) == len(rows)
     wrong = client.get(f"/api/v1/payout-batches/{batch.id}/payroll?format=xlsx",
@@ -273,3 +275,35 @@ def test_admin_edits_the_wage_types_on_their_page(client, login):
     client.post("/logout")
     login(client, finance.email)
     assert client.get("/finance/wage-types").status_code == 403
+
+
+def test_the_file_formats_by_hand():
+    """Pure: one hand-made row in both formats."""
+    component = payroll.Component("daily_allowance_partial", Decimal("12.50"),
+                                  quantity=Decimal("0.5"), rate=Decimal("25.00"), halved=True)
+    km = payroll.Component("kilometre_allowance", Decimal("44.10"), quantity=Decimal("84"),
+                           rate=Decimal("0.525"))
+    rows = [payroll.PayrollRow("=Mäkinen", "131052-308T", 7, 9, date(2026, 3, 5), c)
+            for c in (component, km)]
+    common = {"payer_business_id": "1234567-8", "batch_reference": "KP-1",
+              "payment_date": date(2026, 3, 20), "wage_types": {"daily_allowance_partial": "P"}}
+    fi = payroll.build_payroll_csv(rows, fmt="fi", **common)
+    assert fi.startswith(b"\xef\xbb\xbf")
+    lines = fi.decode("utf-8-sig").split("\r\n")
+    assert lines[1] == ("1234567-8;KP-1;20.3.2026;'=Mäkinen;131052-308T;7;9;5.3.2026;"
+                        "daily_allowance_partial;P;kyllä;0,5;25,00;12,50;0,00;12,50")
+    assert lines[2].endswith("kilometre_allowance;;ei;84;0,525;44,10;0,00;44,10")
+    assert lines[3] == ""
+    machine = payroll.build_payroll_csv(rows, fmt="machine", **common).decode("utf-8")
+    assert machine.split("\r\n")[1] == (
+        "1234567-8,KP-1,2026-03-20,'=Mäkinen,131052-308T,7,9,2026-03-05,"
+        "daily_allowance_partial,P,1,0.5,25.00,12.50,0.00,12.50")
+    with pytest.raises(ValueError):
+        payroll.build_payroll_csv(rows, fmt="xlsx", **common)
+
+
+def test_a_fee_of_an_unlisted_type_falls_back_to_the_general_fee_code():
+    fee = payroll.Component("fee", Decimal("30.00"), assignment_type="training_day")
+    assert payroll.wage_type_of(fee, {"fee": "1100", "fee:lecture": "1101"}) == "1100"
+    lecture = payroll.Component("fee", Decimal("30.00"), assignment_type="lecture")
+    assert payroll.wage_type_of(lecture, {"fee": "1100", "fee:lecture": "1101"}) == "1101"
