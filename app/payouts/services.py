@@ -37,7 +37,7 @@ from app.bookings.states import ASSIGNMENT
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.timeutil import to_helsinki
 from app.experts.iban import mask_iban
-from app.experts.identity_code import decrypt_identity_code
+from app.experts.identity_code import InvalidToken, decrypt_identity_code
 from app.experts.models import ExpertProfile
 from app.extensions import db
 from app.fees.rules import Line, compute_payout
@@ -447,6 +447,16 @@ def _payee_iban(expert: ExpertProfile) -> str | None:
         return None
 
 
+def _identity_code_readable(expert: ExpertProfile) -> bool:
+    """Whether the stored code decrypts with today's key (checked, never shown or kept), so
+    that a batch is never made whose payroll file could not be."""
+    try:
+        decrypt_identity_code(expert.identity_code_encrypted, current_app.config)
+    except InvalidToken:
+        return False
+    return True
+
+
 def _message_id(now: datetime) -> str:
     """A new pain.001 message id (at most 35 characters), also the batch's reference."""
     return f"KP-{to_helsinki(now):%Y%m%d%H%M%S}-{secrets.token_hex(4).upper()}"
@@ -502,6 +512,13 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
                            "the payroll needs from the first payout: %(names)s. Ask them to add "
                            "it with their bank details, or leave their payouts out of the batch.",
                            code="missing_identity_code", values={"names": ", ".join(no_code)})
+    unreadable = sorted(experts[i].user.full_name for i in by_expert
+                        if not _identity_code_readable(experts[i]))
+    if unreadable:
+        raise Conflict("The personal identity codes of these experts cannot be read with the "
+                       "key in the configuration (IDENTITY_CODE_KEY), so no payroll file could "
+                       "be made: %(names)s.", code="identity_code_unreadable",
+                       values={"names": ", ".join(unreadable)})
     message_id = _message_id(now)
     execution_date = to_helsinki(now).date()
     transfers = []

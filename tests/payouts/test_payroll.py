@@ -307,3 +307,23 @@ def test_a_fee_of_an_unlisted_type_falls_back_to_the_general_fee_code():
     assert payroll.wage_type_of(fee, {"fee": "1100", "fee:lecture": "1101"}) == "1100"
     lecture = payroll.Component("fee", Decimal("30.00"), assignment_type="lecture")
     assert payroll.wage_type_of(lecture, {"fee": "1100", "fee:lecture": "1101"}) == "1101"
+
+
+def test_a_code_made_with_another_key_stops_the_batch(now, app):
+    from cryptography.fernet import Fernet
+
+    from app.common.errors import Conflict
+    from app.experts.identity_code import encrypt_identity_code
+
+    approver = finance_user()
+    stranger = expert_with_iban(0, full_name="Vieras Avain")
+    stranger.identity_code_encrypted = encrypt_identity_code(
+        "131052-308T", {"IDENTITY_CODE_KEY": Fernet.generate_key().decode()})
+    items = [payout(stranger), payout(expert_with_iban(1))]
+    approved(items, approver, now)
+    with pytest.raises(Conflict) as refused:
+        services.create_batch(approver, None, now)
+    assert refused.value.code == "identity_code_unreadable"
+    assert "Vieras Avain" in refused.value.message % refused.value.values
+    db.session.expire_all()
+    assert {i.status for i in items} == {"approved"}
