@@ -33,6 +33,7 @@ from app.fees.rules import TravelClaim, compute_payout
 from app.fees.services import quote
 from app.organisations.models import Membership, Organisation
 from app.payouts.models import PayoutItem
+from app.payouts.services import store_components
 from app.reference.models import ExpertiseArea
 
 DEMO_PASSWORD = "kokemus-demo"
@@ -428,6 +429,7 @@ def _payout(
         decided_by_id=decided_by.id if decided_by else None,
         decided_at=utcnow() if decided_by else None,
     )
+    store_components(item, priced.lines, assignment.order.assignment_type.code)
     db.session.add(item)
     return item
 

@@ -145,11 +145,7 @@ def create_payout_item(
         created_at=now,
         prepared_by_id=prepared_by_id,
     )
-    components = payroll.components_from_lines(
-        lines, assignment.order.assignment_type.code, amounts.fee, amounts.withholding,
-        amounts.travel, amounts.per_diem)
-    _check_components(components, amounts)
-    _set_components(item, components)
+    store_components(item, lines, assignment.order.assignment_type.code)
     db.session.add(item)
     db.session.flush()
     record_audit(actor, "payout_item_created", "payout_item", item.id,
@@ -157,6 +153,15 @@ def create_payout_item(
                  per_diem=item.per_diem, withholding_percent=item.withholding_percent,
                  total_paid=item.total_paid)
     return item
+
+
+def store_components(item: PayoutItem, lines: Sequence[Line], assignment_type: str) -> None:
+    """Keep the fee engine's ``lines`` as the item's income components (checked to add up to
+    the item's fee, travel and daily allowance); the item's amounts must be set."""
+    components = payroll.components_from_lines(
+        lines, assignment_type, item.fee, item.withholding, item.travel, item.per_diem)
+    _check_components(components, item)
+    _set_components(item, components)
 
 
 def _check_components(components: list[payroll.Component], amounts) -> None:
