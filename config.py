@@ -130,6 +130,11 @@ class Config:
         "INVOICE_VAT_EXEMPTION_REASON",
         "Arvonlisäveroton sosiaalihuollon palvelu (AVL 34 §)",
     )
+    #: The payer's business ID (Y-tunnus) in the payroll file.
+    PAYER_BUSINESS_ID = os.environ.get("PAYER_BUSINESS_ID", "")
+    #: Fernet key for personal identity codes; required in production, derived from
+    #: SECRET_KEY elsewhere (`app.experts.identity_code`).
+    IDENTITY_CODE_KEY = os.environ.get("IDENTITY_CODE_KEY", "")
 
 
 class ProductionConfig(Config):

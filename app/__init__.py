@@ -50,6 +50,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _register_event_handlers()
     _register_commands(app)
+    _check_identity_code_key(app)
     return app
 
 
@@ -72,6 +73,17 @@ def _ensure_secret_key(app: Flask) -> None:
             return  # `flask check-config` reports the missing key itself
         raise RuntimeError("SECRET_KEY must be set in production")
     app.config["SECRET_KEY"] = local_secret_key()
+
+
+def _check_identity_code_key(app: Flask) -> None:
+    """Production needs its own Fernet key for identity codes (elsewhere one is derived)."""
+    if app.config.get("ENV_NAME") != "production" or app.config.get("CONFIG_CHECK_ONLY"):
+        return  # `flask check-config` reports a missing or malformed key itself
+    from app.experts.identity_code import fernet_for
+
+    if not app.config.get("IDENTITY_CODE_KEY"):
+        raise RuntimeError("IDENTITY_CODE_KEY must be set in production")
+    fernet_for(app.config)  # raises on a malformed key
 
 
 def _register_blueprints(app: Flask) -> None:
