@@ -79,6 +79,11 @@ class Config:
     # Rate limits: shared storage (e.g. redis://) when several workers run.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    #: Prefix of the limit counters in shared storage, so several deployments may share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "kokemuspankki")
+    #: Reverse proxies in front of the app that add X-Forwarded-For/-Proto/-Host (0: none).
+    #: Only that many hops are trusted, so rate limits see the real client, not the proxy.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
     LOGIN_FAILURE_WINDOW_MINUTES = _int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
     PASSWORD_HASH_TIME_COST = 3
