@@ -27,6 +27,12 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _intervals(name: str) -> dict[str, int]:
+    """``"deliver_mail=30,expire_invitations=60"`` → ``{"deliver_mail": 30, …}``."""
+    pairs = (item.partition("=") for item in os.environ.get(name, "").split(",") if item.strip())
+    return {key.strip(): int(value) for key, _, value in pairs}
+
+
 def database_url(default_sqlite: Path | None = None) -> str:
     """The SQLAlchemy URL: ``DATABASE_URL`` (PostgreSQL through psycopg 3) or SQLite."""
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -108,6 +114,8 @@ class Config:
     # Background jobs: run by `flask scheduler`, never inside web workers.
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", True)
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 60)
+    #: Other intervals for some jobs, e.g. ``deliver_mail=10,expire_invitations=30`` (seconds).
+    JOB_INTERVALS = _intervals("JOB_INTERVALS")
 
     # The bank's own account for SEPA exports.
     BANK_NAME = os.environ.get("BANK_NAME", "Kokemuspankki")
