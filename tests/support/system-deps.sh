@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages the project needs are present.
 #
-#   tests/support/system-deps.sh          PostgreSQL server and Chromium (for the tests)
+#   tests/support/system-deps.sh          PostgreSQL server, Chromium, Redis and HAProxy (for the tests)
 #   tests/support/system-deps.sh venv     python3's venv module (for .venv)
 #
 # As root, installs what is missing with apt-get; otherwise prints what to
@@ -16,6 +16,13 @@ case "${1:-tests}" in
         fi
         if [[ ! -x /usr/bin/chromium ]]; then
             missing+=(chromium)
+        fi
+        # The shared rate-limit and cluster tests start their own Redis and HAProxy.
+        if [[ ! -x /usr/bin/redis-server ]]; then
+            missing+=(redis-server)
+        fi
+        if [[ ! -x /usr/sbin/haproxy ]]; then
+            missing+=(haproxy)
         fi
         ;;
     venv)
