@@ -169,6 +169,7 @@ def access_statuses(processes: Processes, name: str) -> Counter:
 HAPROXY_CONFIG = """\
 global
     maxconn 4000
+    stats socket {socket} mode 600 level user
 defaults
     mode http
     timeout connect 2s
@@ -200,11 +201,28 @@ def start_proxy(processes: Processes, backends: dict[str, str], name: str = "hap
         f"    server {server} {url.removeprefix('http://')} check inter 500ms fall 2 rise 2"
         for server, url in backends.items())
     config = processes.directory / f"{name}.cfg"
-    config.write_text(HAPROXY_CONFIG.format(port=port, servers=servers))
+    config.write_text(HAPROXY_CONFIG.format(port=port, servers=servers,
+                                            socket=processes.directory / f"{name}.sock"))
     processes.start(name, [HAPROXY, "-f", str(config), "-db"])
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: answers(f"{url}/login"), "HAProxy", 15, processes.log(name))
     return url
+
+
+def proxy_states(processes: Processes, name: str = "haproxy") -> dict[str, str]:
+    """What HAProxy thinks of each backend server: ``{"web1": "UP", "web2": "DOWN", …}``."""
+    import csv
+    import io
+
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(str(processes.directory / f"{name}.sock"))
+        sock.sendall(b"show stat\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    rows = csv.DictReader(io.StringIO(data.decode().lstrip("# ")))
+    return {row["svname"]: row["status"] for row in rows
+            if row["svname"] not in ("FRONTEND", "BACKEND")}
 
 
 def start_scheduler(processes: Processes, name: str, env: dict[str, str]) -> int:
