@@ -365,3 +365,7 @@ def test_cluster_survives_losing_an_instance_and_the_active_scheduler(cluster_db
     assert web1_statuses and not any(status >= 500 for status in web1_statuses), web1_statuses
     server_errors = [answer for answer in traffic.answers if answer[1] >= 500]
     assert server_errors == [], server_errors
+    print(f"cluster: {len(traffic.answers)} requests through the proxy "
+          f"{dict(Counter(by for by, _s, _p in traffic.answers))}, {counts['sent']} mails, "
+          f"{len(runs)} job runs by {len(holders)} schedulers, web1 answered "
+          f"{dict(web1_statuses)}")

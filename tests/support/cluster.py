@@ -175,6 +175,8 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
+    # A busy instance may take a while to answer the check; a dead one refuses at once.
+    timeout check 5s
     retries 3
     option redispatch 1
     option forwardfor
