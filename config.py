@@ -29,8 +29,15 @@ def _int(name: str, default: int) -> int:
 
 def _intervals(name: str) -> dict[str, int]:
     """``"deliver_mail=30,expire_invitations=60"`` → ``{"deliver_mail": 30, …}``."""
-    pairs = (item.partition("=") for item in os.environ.get(name, "").split(",") if item.strip())
-    return {key.strip(): int(value) for key, _, value in pairs}
+    intervals = {}
+    for item in os.environ.get(name, "").split(","):
+        key, _, value = item.partition("=")
+        if not item.strip():
+            continue
+        if not key.strip() or not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(f"{name}: expected job=seconds, e.g. deliver_mail=30; got {item!r}")
+        intervals[key.strip()] = int(value)
+    return intervals
 
 
 def database_url(default_sqlite: Path | None = None) -> str:

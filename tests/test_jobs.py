@@ -47,3 +47,7 @@ def test_job_intervals_are_read_from_the_environment(monkeypatch):
     assert _intervals("JOB_INTERVALS") == {"deliver_mail": 3, "expire_invitations": 5}
     monkeypatch.delenv("JOB_INTERVALS")
     assert _intervals("JOB_INTERVALS") == {}
+    for wrong in ("deliver_mail", "deliver_mail=soon", "=3", "deliver_mail=0"):
+        monkeypatch.setenv("JOB_INTERVALS", wrong)
+        with pytest.raises(ValueError, match="expected job=seconds"):
+            _intervals("JOB_INTERVALS")

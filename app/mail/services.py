@@ -54,9 +54,9 @@ def deliver_pending(now: datetime | None = None, limit: int = 50) -> int:
 
     Returns the number sent. Each message is locked (``FOR UPDATE SKIP LOCKED``
     on PostgreSQL) from reading it until its new state is committed, so two
-    schedulers delivering at the same time never send one twice; a message is
-    lost never. Only a crash between the SMTP server's "OK" and that commit
-    sends it again later (its ``Message-ID`` stays the same).
+    schedulers delivering at the same time never send one twice, and none is
+    lost. Only a crash between the SMTP server's "OK" and that commit sends it
+    again later (with the same ``Message-ID``, so a receiver can tell).
     """
     config = current_app.config
     if not config.get("MAIL_SERVER"):
