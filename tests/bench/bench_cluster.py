@@ -17,7 +17,8 @@ proxy) sends a mixed workload for ``--seconds`` after a short warm-up:
 
 first against one instance, then against two. Prints a Markdown table with
 answered requests (2xx) per second, their median and 95th-percentile latency,
-the failed requests, and the
+the failed requests, the CPU time the web instances spent per request (read
+from /proc; it hardly depends on what else runs on the machine), and the
 scaling ratio (two instances' requests per second over one's).
 """
 
@@ -102,12 +103,11 @@ def one_request(session: requests.Session, base: str, kind: str, fixture: dict,
     return answer.status_code
 
 
-def client_process(base: str, fixture: dict, threads: int, warmup: float, seconds: float,
+def client_process(base: str, fixture: dict, threads: int, start_at: float, stop_at: float,
                    seed: int, results) -> None:
-    """``threads`` clients; each returns (latency s, kind, status) of the measured requests."""
+    """``threads`` clients from now to ``stop_at`` (``time.monotonic``, the same clock in
+    every process); (latency s, kind, status) of the requests sent after ``start_at``."""
     kinds = [kind for kind, weight in MIX for _ in range(weight)]
-    start_at = time.monotonic() + warmup
-    stop_at = start_at + seconds
     collected: list[tuple[float, str, int]] = []
     lock = threading.Lock()
 
@@ -134,16 +134,37 @@ def client_process(base: str, fixture: dict, threads: int, warmup: float, second
     results.put(collected)
 
 
-def load(base: str, fixture: dict, clients: int, warmup: float, seconds: float) -> dict:
-    """Run the mixed workload from two client processes; requests/s and latencies."""
+def cpu_seconds(group_ids: list[int]) -> float:
+    """CPU time (user + system) used so far by the processes of these process groups."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[2]) in group_ids:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def load(base: str, fixture: dict, clients: int, warmup: float, seconds: float,
+         web_groups: list[int]) -> dict:
+    """Run the mixed workload from two client processes; requests/s, latencies, CPU."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
+    start_at = time.monotonic() + 3 + warmup  # the clients need a moment to start
+    stop_at = start_at + seconds
     processes = [context.Process(target=client_process,
-                                 args=(base, fixture, clients // 2, warmup, seconds, n, results))
+                                 args=(base, fixture, clients // 2, start_at, stop_at, n, results))
                  for n in range(2)]
     for process in processes:
         process.start()
-    samples = [sample for _ in processes for sample in results.get(timeout=warmup + seconds + 120)]
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    cpu_before = cpu_seconds(web_groups)
+    time.sleep(max(0.0, stop_at - time.monotonic()))
+    cpu_used = cpu_seconds(web_groups) - cpu_before
+    samples = [sample for _ in processes for sample in results.get(timeout=120)]
     for process in processes:
         process.join()
     latencies = sorted(latency for latency, _kind, status in samples if 200 <= status < 300)
@@ -156,6 +177,7 @@ def load(base: str, fixture: dict, clients: int, warmup: float, seconds: float) 
         "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))],
         "errors": sum(failed.values()),
         "failed": dict(failed),
+        "cpu_ms": 1000 * cpu_used / max(1, len(samples)),
     }
 
 
@@ -176,7 +198,8 @@ def run_setup(url: str, instances: int, workers: int, clients: int, warmup: floa
                 status = one_request(session, proxy, kind, fixture, rng)
                 if not 200 <= status < 300:
                     raise SystemExit(f"{kind} answered {status}; not benchmarking a broken setup")
-        result = load(proxy, fixture, clients, warmup, seconds)
+        groups = [processes.running[name].pid for name in web]
+        result = load(proxy, fixture, clients, warmup, seconds, groups)
         result["load"] = os.getloadavg()[0]
         return result
 
@@ -200,12 +223,12 @@ def main() -> None:
                                     args.warmup, args.seconds, fixture)
     print(f"\nCPU cores: {os.cpu_count()}; Python {platform.python_version()}\n")
     print("| instances | workers | clients | requests | req/s | median ms | p95 ms | errors "
-          "| load average |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| web CPU ms per request | load average |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for instances, row in rows.items():
         print(f"| {instances} | {instances * args.workers} | {args.clients} | {row['requests']} "
               f"| {row['rps']:.1f} | {row['median_ms']:.1f} | {row['p95_ms']:.1f} "
-              f"| {row['errors']} | {row['load']:.1f} |")
+              f"| {row['errors']} | {row['cpu_ms']:.1f} | {row['load']:.1f} |")
     print(f"\nScaling ratio (2 instances / 1): {rows[2]['rps'] / rows[1]['rps']:.2f}")
     for instances, row in rows.items():
         if row["failed"]:
