@@ -20,6 +20,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _ensure_secret_key(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    _trust_proxies(app)
 
     from app import models  # noqa: F401  (register every model with the metadata)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -84,6 +85,16 @@ def _check_identity_code_key(app: Flask) -> None:
     if not app.config.get("IDENTITY_CODE_KEY"):
         raise RuntimeError("IDENTITY_CODE_KEY must be set in production")
     fernet_for(app.config)  # raises on a malformed key
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_COUNT`` reverse proxies, take the client's address, scheme and host
+    from the headers those proxies add (and from no further hop, which a client could forge)."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _register_blueprints(app: Flask) -> None:
