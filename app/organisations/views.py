@@ -10,8 +10,9 @@ from app.accounts import services as account_services
 from app.accounts.access import role_required
 from app.accounts.forms import InviteColleagueForm
 from app.accounts.models import ORGANISATION_MEMBER
-from app.bookings.queries import booked_count, orders_of_organisation
-from app.common.errors import DomainError, translated
+from app.bookings.queries import order_rows_of_organisation
+from app.common.errors import DomainError, InvalidInput, translated
+from app.common.paging import parse_limit
 from app.extensions import db
 from app.organisations import services
 from app.organisations.forms import BillingDetailsForm
@@ -24,13 +25,15 @@ bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 @role_required(ORGANISATION_MEMBER)
 def dashboard():
     organisation = services.organisation_of(current_user)
-    orders = orders_of_organisation(organisation.id)
-    return render_template(
-        "organisations/dashboard.html",
-        organisation=organisation,
-        orders=orders,
-        booked_count=booked_count,
-    )
+    page, status = None, 200
+    try:
+        page = order_rows_of_organisation(organisation.id, cursor=request.args.get("cursor"),
+                                          limit=parse_limit(request.args.get("limit")))
+    except InvalidInput as error:
+        flash(translated(error), "error")
+        status = 422
+    return render_template("organisations/dashboard.html", organisation=organisation,
+                           page=page), status
 
 
 @bp.route("/members", methods=["GET", "POST"])
