@@ -139,6 +139,14 @@ def coming_work_page(user: User, now: datetime, *, cursor: str | None,
                        limit=limit, descending=False)
 
 
+def past_work_page(user: User, now: datetime, *, cursor: str | None,
+                   limit: int) -> Page[Assignment]:
+    """One page of the expert's work that has started (any state), latest first."""
+    stmt = _assignments_with_venue(_expert_id(user)).where(Assignment.starts_at <= now)
+    return keyset_page(db.session, stmt, (Assignment.starts_at, Assignment.id), cursor=cursor,
+                       limit=limit)
+
+
 def count_coming_work(user: User, now: datetime) -> int:
     """How many booked assignments of the expert have not started yet."""
     return db.session.scalar(

@@ -22,6 +22,7 @@ from app.bookings.queries import (
     coming_work_page,
     open_invitations,
     order_for_reader,
+    past_work_page,
     work_to_report,
 )
 from app.common.errors import DomainError, InvalidInput, NotFound, translated
@@ -189,6 +190,19 @@ def offers():
     return render_template("bookings/expert_work.html", pending=open_invitations(current_user, now),
                            coming=coming, to_report=work_to_report(current_user, now),
                            answered=answered_invitations(current_user, now)), status
+
+
+@expert_bp.route("/past")
+@role_required(EXPERT)
+def past():
+    page, status = None, 200
+    try:
+        page = past_work_page(current_user, utcnow(), cursor=request.args.get("cursor"),
+                              limit=parse_limit(request.args.get("limit")))
+    except InvalidInput as error:
+        flash(translated(error), "error")
+        status = 422
+    return render_template("bookings/expert_past_work.html", page=page), status
 
 
 @expert_bp.route("/invitations/<int:invitation_id>", methods=["GET", "POST"])

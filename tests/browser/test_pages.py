@@ -222,6 +222,8 @@ CASES: list[Case] = [
     Case(EXPERT, "/expert/work/"),
     Case(SERIES_EXPERT, "/expert/work/?limit=1", 200, follow("a[rel=next]"), "second page"),
     Case(EXPERT, "/expert/work/?limit=0", 422, note="bad page size"),
+    Case(EXPERT, "/expert/work/past"),
+    Case(EXPERT, "/expert/work/past?limit=1", 200, follow("a[rel=next]"), "second page"),
     Case(EXPERT, "/expert/work/invitations/{accepted_invitation}"),
     Case(EXPERT, "/expert/work/orders/{withdrawable_order}/withdraw"),
     Case(EXPERT, "/expert/work/assignments/{past_assignment}/report"),

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.bookings.models import Invitation
 from app.common.timeutil import utcnow
+from app.experts.models import ExpertProfile
 from app.extensions import db
 from app.reference.models import Municipality
 from tests import factories
@@ -84,18 +85,18 @@ def _organisation_with_orders(count: int, now) -> tuple[str, list[int]]:
     return admin.email, [order.id for order in orders]
 
 
-def expert_with_work(app, count: int, now) -> dict:
+def expert_with_work(app, count: int, now, past: int = 2) -> dict:
     """An expert with ``count`` coming bookings in different venues, ``count`` // 2 open
-    invitations, two past bookings waiting for a report and one cancelled booking.
+    invitations, ``past`` past bookings waiting for a report and one cancelled booking.
 
     Answers plain values: ``email``, ``coming`` (id, order id and title of each coming
     booking, soonest first), ``assignments`` and ``invitations`` (all their ids).
     """
     with app.app_context():
-        return _expert_with_work(count, now)
+        return _expert_with_work(count, now, past)
 
 
-def _expert_with_work(count: int, now) -> dict:
+def _expert_with_work(count: int, now, past_count: int) -> dict:
     places = venues()
     expert = factories.expert()
     organisation = factories.organisation()
@@ -109,15 +110,19 @@ def _expert_with_work(count: int, now) -> dict:
         order = factories.order(organisation, municipality_code=places[n])
         db.session.add(Invitation(order=order, expert_id=expert.id, status="pending", rank=1,
                                   expires_at=now + timedelta(days=2, minutes=n)))
-    for days in (3, 4):
-        past = factories.order(organisation, sessions=[(now - timedelta(days=days), 45)],
-                               status="filled")
+    past_titles = []
+    for n in range(past_count):
+        past = factories.order(organisation, sessions=[(now - timedelta(days=3 + n), 45)],
+                               status="filled", municipality_code=places[n])
         factories.booking(past, expert)
+        past_titles.append(past.title)
     cancelled = factories.order(organisation, sessions=[(now + timedelta(days=2), 45)])
     factories.booking(cancelled, expert, status="cancelled_by_organisation")
     db.session.commit()
     return {
         "email": expert.user.email,
+        "expert_id": expert.id,
+        "past_titles": past_titles,
         "coming": [{"id": a.id, "order_id": a.order_id, "title": a.order.title}
                    for a in sorted(coming, key=lambda a: (a.starts_at, a.id))],
         "assignments": [a.id for a in expert_assignments(expert.id)],
@@ -354,3 +359,49 @@ def test_bad_paging_in_my_lists_is_422(app, client, api_token, now, path, query,
     response = client.get(path, query_string=query, headers=headers)
     assert response.status_code == 422
     assert response.get_json()["error"]["field"] == field
+
+
+# --- the expert's past work -------------------------------------------------------------------
+
+
+def test_past_work_pages_show_every_started_assignment_once_latest_first(app, client, login,
+                                                                         now):
+    expert = expert_with_work(app, 2, now)
+    other = expert_with_work(app, 1, now)
+    with app.app_context():
+        for days in range(5, 10):
+            factories.booking(factories.order(sessions=[(now - timedelta(days=days), 45)],
+                                              status="filled", title=f"Past {days}"),
+                              db.session.get(ExpertProfile, expert["expert_id"]),
+                              status="confirmed")
+        db.session.commit()
+    login(client, expert["email"])
+    titles, pages = [], []
+    path = "/expert/work/past?limit=3"
+    while path:
+        pages.append(path)
+        text = html(client.get(path))
+        titles += re.findall(r"<td>(Past \d+|Testitilaus \d+)</td>", text)
+        path = next_link(text)
+    assert len(pages) == 3 and all("limit=3" in page for page in pages)
+    assert len(titles) == len(set(titles)) == 7  # two waiting for a report and five confirmed
+    assert [t for t in titles if t.startswith("Past")] == [f"Past {d}" for d in range(5, 10)]
+    assert not set(other["past_titles"]) & set(titles)
+
+
+def test_past_work_statements_do_not_grow(app, client, login, now):
+    small = expert_with_work(app, 0, now, past=5)
+    large = expert_with_work(app, 0, now, past=50)
+    login(client, small["email"])
+    at_1x = statements_of(client, "/expert/work/past")
+    other_client = app.test_client()
+    login(other_client, large["email"])
+    at_10x = statements_of(other_client, "/expert/work/past")
+    assert at_1x == at_10x
+
+
+def test_bad_paging_on_past_work_is_a_clear_422(app, client, login, now):
+    login(client, expert_with_work(app, 0, now)["email"])
+    response = client.get("/expert/work/past?cursor=forged")
+    assert response.status_code == 422
+    assert "This page link is not valid" in html(response)
