@@ -10,7 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import ADMIN, COORDINATOR, EXPERT, ORGANISATION_MEMBER, User
 from app.bookings.models import Assignment, Invitation, Order, OrderSession
-from app.common.errors import NotFound, PermissionDenied
+from app.bookings.states import ORDER_STATUSES
+from app.common.errors import InvalidInput, NotFound, PermissionDenied
 from app.common.paging import Page, keyset_page
 from app.extensions import db
 
@@ -65,15 +66,18 @@ def _order_figures():
     return first_start, session_count, booked
 
 
-def order_rows_of_organisation(organisation_id: int, *, cursor: str | None,
-                               limit: int) -> Page[OrderRow]:
-    """One page of the organisation's orders, newest first, with their figures.
-
-    One statement per page, whatever the number of orders, sessions or bookings.
+def order_rows_of_organisation(organisation_id: int, *, status: str | None = None,
+                               cursor: str | None, limit: int) -> Page[OrderRow]:
+    """One page of the organisation's orders (in ``status``, if given), newest first, with
+    their figures. One statement per page, whatever the number of orders, sessions or bookings.
     """
+    if status is not None and status not in ORDER_STATUSES:
+        raise InvalidInput("Choose a state from the list.", field="status")
     first_start, session_count, booked = _order_figures()
     stmt = (select(Order, first_start, session_count, booked)
             .where(Order.organisation_id == organisation_id))
+    if status is not None:
+        stmt = stmt.where(Order.status == status)
     page = keyset_page(db.session, stmt, (Order.created_at, Order.id), cursor=cursor,
                        limit=limit, key_of=lambda row: (row[0].created_at, row[0].id),
                        scalars=False)

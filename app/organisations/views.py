@@ -15,8 +15,9 @@ from app.common.errors import DomainError, InvalidInput, translated
 from app.common.paging import parse_limit
 from app.extensions import db
 from app.organisations import services
-from app.organisations.forms import BillingDetailsForm
+from app.organisations.forms import BillingDetailsForm, OrderFilterForm
 from app.web.forms import attach_error
+from app.web.labels import ORDER_STATUS, label
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 
@@ -25,15 +26,22 @@ bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 @role_required(ORGANISATION_MEMBER)
 def dashboard():
     organisation = services.organisation_of(current_user)
+    form = OrderFilterForm(request.args)
+    form.status.choices = [("", _("All orders"))] + [
+        (code, label(ORDER_STATUS, code)) for code in ORDER_STATUS]
     page, status = None, 200
     try:
-        page = order_rows_of_organisation(organisation.id, cursor=request.args.get("cursor"),
-                                          limit=parse_limit(request.args.get("limit")))
+        page = order_rows_of_organisation(
+            organisation.id, status=form.status.data or None, cursor=request.args.get("cursor"),
+            limit=parse_limit(request.args.get("limit")))
     except InvalidInput as error:
-        flash(translated(error), "error")
+        if error.field == "status":
+            form.status.errors = [*form.status.errors, translated(error)]
+        else:
+            flash(translated(error), "error")
         status = 422
     return render_template("organisations/dashboard.html", organisation=organisation,
-                           page=page), status
+                           form=form, page=page), status
 
 
 @bp.route("/members", methods=["GET", "POST"])

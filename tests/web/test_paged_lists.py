@@ -217,7 +217,19 @@ def test_a_later_order_page_is_announced_and_links_to_the_first(app, client, log
     assert next_link(text) is None
 
 
+def test_the_state_filter_is_kept_across_pages(app, client, login, now):
+    admin, orders = organisation_with_orders(app, 9, now)  # orders 0, 3, 6 partially filled
+    login(client, admin)
+    ids, pages = walk(client, "/organisation/?status=partially_filled&limit=2", ORDER_LINK)
+    assert ids == [orders[6], orders[3], orders[0]]
+    assert len(pages) == 2 and all("status=partially_filled" in page for page in pages)
+    assert '<option selected value="partially_filled">' in html(client.get(pages[1]))
+    empty = html(client.get("/organisation/?status=cancelled"))
+    assert "No orders in this state." in empty and not re.findall(ORDER_LINK, empty)
+
+
 @pytest.mark.parametrize(("query", "message"), [
+    ("status=boss", "Choose a state from the list."),
     ("cursor=forged", "This page link is not valid"),
     ("cursor=WyJ4Il0", "This page link is not valid"),
     ("limit=0", "The limit must be a whole number"),
