@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import jsonify
+from flask import jsonify, request
 
 from app.accounts.models import ADMIN, COORDINATOR, EXPERT, ORGANISATION_MEMBER
 from app.api.core import ApiError, current_api_user, json_body, list_answer, money, operation
@@ -12,7 +12,8 @@ from app.api.fees import TRAVEL_SCHEMA, parse_bool, parse_duration
 from app.api.orders import iso, order_json
 from app.bookings import completion, services
 from app.bookings.models import Invitation
-from app.bookings.queries import assignments_of_expert, invitations_of_expert, order_for_reader
+from app.bookings.queries import assignments_page, invitations_page, order_for_reader
+from app.common.paging import parse_limit
 from app.extensions import db
 from app.fees.rules import TravelClaim
 
@@ -43,22 +44,29 @@ def assignment_json(assignment) -> dict:
             "status": assignment.status}
 
 
-@operation("/me/invitations", summary="The expert's own invitations", roles=(EXPERT,),
-           response_schema={"type": "object", "properties": {
-               "items": {"type": "array", "items": INVITATION_ITEM}}},
-           responses=(200,), tags=("bookings",))
+def _list_of(item: dict) -> dict:
+    return {"type": "object", "properties": {
+        "items": {"type": "array", "items": item}, "next": {"type": "string", "nullable": True}}}
+
+
+@operation("/me/invitations", summary="The expert's own invitations, newest first; query "
+           "parameters limit (1–200, default 50) and cursor", roles=(EXPERT,),
+           response_schema=_list_of(INVITATION_ITEM), responses=(200, 401, 403, 422),
+           tags=("bookings",))
 def my_invitations():
-    return jsonify(list_answer([invitation_json(i)
-                                for i in invitations_of_expert(current_api_user())]))
+    page = invitations_page(current_api_user(), cursor=request.args.get("cursor"),
+                            limit=parse_limit(request.args.get("limit")))
+    return jsonify(list_answer([invitation_json(i) for i in page.items], page.next_cursor))
 
 
-@operation("/me/assignments", summary="The expert's own assignments", roles=(EXPERT,),
-           response_schema={"type": "object", "properties": {
-               "items": {"type": "array", "items": ASSIGNMENT_ITEM}}},
-           responses=(200,), tags=("bookings",))
+@operation("/me/assignments", summary="The expert's own assignments, soonest first; query "
+           "parameters limit (1–200, default 50) and cursor", roles=(EXPERT,),
+           response_schema=_list_of(ASSIGNMENT_ITEM), responses=(200, 401, 403, 422),
+           tags=("bookings",))
 def my_assignments():
-    return jsonify(list_answer([assignment_json(a)
-                                for a in assignments_of_expert(current_api_user())]))
+    page = assignments_page(current_api_user(), cursor=request.args.get("cursor"),
+                            limit=parse_limit(request.args.get("limit")))
+    return jsonify(list_answer([assignment_json(a) for a in page.items], page.next_cursor))
 
 
 @operation("/invitations/<int:invitation_id>/accept", "POST",

@@ -39,6 +39,8 @@ class Order(db.Model):
         one_of("status", ORDER_STATUSES, "status_known"),
         CheckConstraint("experts_needed >= 1 AND experts_needed <= 50", name="experts_needed"),
         CheckConstraint("remote OR municipality_code IS NOT NULL", name="venue_or_remote"),
+        #: The organisation's order list, newest first, in keyset pages.
+        Index("ix_orders_organisation_id_created_at_id", "organisation_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +118,8 @@ class Invitation(db.Model):
     __table_args__ = (
         UniqueConstraint("order_id", "expert_id"),
         one_of("status", INVITATION_STATUSES, "status_known"),
+        #: The expert's own invitations, newest first, in keyset pages.
+        Index("ix_invitations_expert_id_created_at_id", "expert_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

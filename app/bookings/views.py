@@ -16,12 +16,17 @@ from app.bookings import completion, services
 from app.bookings.forms import AnswerForm, ConfirmForm, OrderForm, ReportForm, WithdrawForm
 from app.bookings.offers import offer_for
 from app.bookings.queries import (
+    answered_invitations,
     assignments_of_expert,
     booked_count,
-    invitations_of_expert,
+    coming_work_page,
+    open_invitations,
     order_for_reader,
+    past_work_page,
+    work_to_report,
 )
-from app.common.errors import DomainError, NotFound, translated
+from app.common.errors import DomainError, InvalidInput, NotFound, translated
+from app.common.paging import parse_limit
 from app.common.timeutil import helsinki_to_utc, to_helsinki, utcnow
 from app.common.uploads import read_upload, store_upload
 from app.extensions import db
@@ -174,15 +179,30 @@ expert_bp = Blueprint("expert_work", __name__, url_prefix="/expert/work")
 @expert_bp.route("/")
 @role_required(EXPERT)
 def offers():
-    invitations = invitations_of_expert(current_user)
-    pending = [i for i in invitations if i.status == "pending" and i.expires_at > utcnow()]
-    assignments = assignments_of_expert(current_user)
-    coming = [a for a in assignments if a.status == "booked" and a.starts_at > utcnow()]
-    to_report = [a for a in assignments if a.status in ("booked", "disputed")
-                 and a.starts_at <= utcnow()]
-    return render_template("bookings/expert_work.html", pending=pending, coming=coming,
-                           to_report=to_report,
-                           answered=[i for i in invitations if i not in pending][:20])
+    now = utcnow()
+    coming, status = None, 200
+    try:
+        coming = coming_work_page(current_user, now, cursor=request.args.get("cursor"),
+                                  limit=parse_limit(request.args.get("limit")))
+    except InvalidInput as error:
+        flash(translated(error), "error")
+        status = 422
+    return render_template("bookings/expert_work.html", pending=open_invitations(current_user, now),
+                           coming=coming, to_report=work_to_report(current_user, now),
+                           answered=answered_invitations(current_user, now)), status
+
+
+@expert_bp.route("/past")
+@role_required(EXPERT)
+def past():
+    page, status = None, 200
+    try:
+        page = past_work_page(current_user, utcnow(), cursor=request.args.get("cursor"),
+                              limit=parse_limit(request.args.get("limit")))
+    except InvalidInput as error:
+        flash(translated(error), "error")
+        status = 422
+    return render_template("bookings/expert_past_work.html", page=page), status
 
 
 @expert_bp.route("/invitations/<int:invitation_id>", methods=["GET", "POST"])

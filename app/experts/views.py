@@ -10,7 +10,12 @@ from flask_login import current_user
 from app.accounts.access import role_required
 from app.accounts.models import ADMIN, COORDINATOR, EXPERT, ORGANISATION_MEMBER
 from app.bookings.forms import LANGUAGE_LABELS
-from app.bookings.queries import assignments_of_expert, invitations_of_expert
+from app.bookings.queries import (
+    coming_work_page,
+    count_coming_work,
+    finished_unreported,
+    open_invitations,
+)
 from app.common.errors import DomainError
 from app.common.timeutil import helsinki_to_utc, utcnow
 from app.experts import queries, services
@@ -41,21 +46,22 @@ verification_bp = Blueprint("verification", __name__, url_prefix="/coordinator/a
 directory_bp = Blueprint("expert_directory", __name__, url_prefix="/organisation/experts")
 
 
+#: Coming work shown on the expert's own page; the rest is on the work pages.
+DASHBOARD_COMING = 10
+
+
 @bp.route("/")
 @role_required(EXPERT)
 def dashboard():
     profile = current_user.expert_profile
     now = utcnow()
-    assignments = assignments_of_expert(current_user)
-    invitations = [i for i in invitations_of_expert(current_user) if i.status == "pending"]
-    upcoming = [a for a in assignments if a.status == "booked" and a.starts_at >= now]
-    to_report = [a for a in assignments if a.status == "booked" and a.ends_at < now]
     return render_template(
         "experts/dashboard.html",
         profile=profile,
-        invitations=invitations,
-        upcoming=upcoming,
-        to_report=to_report,
+        invitations=open_invitations(current_user, now),
+        upcoming=coming_work_page(current_user, now, cursor=None, limit=DASHBOARD_COMING).items,
+        coming_total=count_coming_work(current_user, now),
+        to_report=finished_unreported(current_user, now),
     )
 
 

@@ -1,10 +1,10 @@
-"""The organisation's own forms: billing details (checked by the service)."""
+"""The organisation's own forms: billing details (checked by the service), the order filter."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
 TOO_LONG = _l("Write at most %(max)d characters.")
@@ -22,3 +22,12 @@ class BillingDetailsForm(FlaskForm):
         _l("Your reference on invoices (optional)"),
         validators=[Length(max=100, message=TOO_LONG)],
         description=_l("For example a cost centre. An order can have its own reference."))
+
+
+class OrderFilterForm(FlaskForm):
+    """The order list's filter, sent with GET; the service checks the state."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Show orders"), choices=[], validate_choice=False)

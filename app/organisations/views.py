@@ -10,12 +10,14 @@ from app.accounts import services as account_services
 from app.accounts.access import role_required
 from app.accounts.forms import InviteColleagueForm
 from app.accounts.models import ORGANISATION_MEMBER
-from app.bookings.queries import booked_count, orders_of_organisation
-from app.common.errors import DomainError, translated
+from app.bookings.queries import order_rows_of_organisation
+from app.common.errors import DomainError, InvalidInput, translated
+from app.common.paging import parse_limit
 from app.extensions import db
 from app.organisations import services
-from app.organisations.forms import BillingDetailsForm
+from app.organisations.forms import BillingDetailsForm, OrderFilterForm
 from app.web.forms import attach_error
+from app.web.labels import ORDER_STATUS, label
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 
@@ -24,13 +26,22 @@ bp = Blueprint("organisations", __name__, url_prefix="/organisation")
 @role_required(ORGANISATION_MEMBER)
 def dashboard():
     organisation = services.organisation_of(current_user)
-    orders = orders_of_organisation(organisation.id)
-    return render_template(
-        "organisations/dashboard.html",
-        organisation=organisation,
-        orders=orders,
-        booked_count=booked_count,
-    )
+    form = OrderFilterForm(request.args)
+    form.status.choices = [("", _("All orders"))] + [
+        (code, label(ORDER_STATUS, code)) for code in ORDER_STATUS]
+    page, status = None, 200
+    try:
+        page = order_rows_of_organisation(
+            organisation.id, status=form.status.data or None, cursor=request.args.get("cursor"),
+            limit=parse_limit(request.args.get("limit")))
+    except InvalidInput as error:
+        if error.field == "status":
+            form.status.errors = [*form.status.errors, translated(error)]
+        else:
+            flash(translated(error), "error")
+        status = 422
+    return render_template("organisations/dashboard.html", organisation=organisation,
+                           form=form, page=page), status
 
 
 @bp.route("/members", methods=["GET", "POST"])

@@ -35,6 +35,7 @@ from tests.browser.helpers import assert_accessible, assert_page_structure, live
 ORG = "org@demo.test"  # admin of Demo hyvinvointialue (orders in every state)
 ORG2 = "org2@demo.test"  # an ordinary member of another organisation
 EXPERT = "expert1@demo.test"  # verified, with coming and past bookings
+SERIES_EXPERT = "expert5@demo.test"  # booked for the three meetings of the demo series
 APPLICANT = "applicant@demo.test"  # applied, not yet verified
 COORDINATOR = "coordinator@demo.test"
 FINANCE = "finance@demo.test"
@@ -195,6 +196,11 @@ CASES: list[Case] = [
     Case(EXPERT, "/finance/", 403),
     # Organisation members.
     Case(ORG, "/organisation/"),
+    Case(ORG, "/organisation/?limit=2", 200, follow("a[rel=next]"), "second page"),
+    Case(ORG, "/organisation/?cursor=forged", 422, note="bad page link"),
+    Case(ORG, "/organisation/?status=filled&limit=1", 200, follow("a[rel=next]"),
+         "filtered second page"),
+    Case(ORG, "/organisation/?status=boss", 422, note="bad filter"),
     Case(ORG, "/organisation/members"),
     Case(ORG, "/organisation/experts"),
     Case(ORG, "/organisation/experts?q=&area=mental-health&language=&region=", note="search"),
@@ -217,6 +223,10 @@ CASES: list[Case] = [
     # Experts.
     Case(EXPERT, "/expert/"),
     Case(EXPERT, "/expert/work/"),
+    Case(SERIES_EXPERT, "/expert/work/?limit=1", 200, follow("a[rel=next]"), "second page"),
+    Case(EXPERT, "/expert/work/?limit=0", 422, note="bad page size"),
+    Case(EXPERT, "/expert/work/past"),
+    Case(EXPERT, "/expert/work/past?limit=1", 200, follow("a[rel=next]"), "second page"),
     Case(EXPERT, "/expert/work/invitations/{accepted_invitation}"),
     Case(EXPERT, "/expert/work/orders/{withdrawable_order}/withdraw"),
     Case(EXPERT, "/expert/work/assignments/{past_assignment}/report"),
