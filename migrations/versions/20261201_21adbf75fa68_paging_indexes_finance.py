@@ -1,0 +1,27 @@
+"""Indexes for the paging orders of the finance lists: the approval queue per status, a
+batch's items by expert, and the batches newest first.
+
+Revision ID: 21adbf75fa68
+Revises: c222f6525c0e
+Create Date: 2026-12-01 19:30:00
+"""
+
+from alembic import op
+
+revision = "21adbf75fa68"
+down_revision = "c222f6525c0e"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index("ix_payout_items_status_id", "payout_items", ["status", "id"])
+    op.create_index("ix_payout_items_batch_id_expert_id_id", "payout_items",
+                    ["batch_id", "expert_id", "id"])
+    op.create_index("ix_payout_batches_created_at_id", "payout_batches", ["created_at", "id"])
+
+
+def downgrade():
+    op.drop_index("ix_payout_batches_created_at_id", table_name="payout_batches")
+    op.drop_index("ix_payout_items_batch_id_expert_id_id", table_name="payout_items")
+    op.drop_index("ix_payout_items_status_id", table_name="payout_items")
