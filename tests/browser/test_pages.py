@@ -260,12 +260,16 @@ CASES: list[Case] = [
          submit('form[action$="/bank-payments"]', {"#reference": "12345673"}), "invalid"),
     Case(FINANCE, "/finance/payouts"),
     Case(FINANCE, "/finance/payouts?status=all", note="all"),
+    Case(FINANCE, "/finance/payouts?status=all&limit=1", 200, follow("a[rel=next]"),
+         "second page"),
     Case(FINANCE, "/finance/payouts", 422, approve_with_a_wrong_code, "wrong code"),
     Case(FINANCE, "/finance/payouts/{payout_pending}"),
     Case(FINANCE, "/finance/payouts/{payout_pending}", 422, submit('form[action$="/reject"]'),
          "reject without reason"),
     Case(FINANCE, "/finance/batches"),
     Case(FINANCE, "/finance/batches/{batch}"),
+    Case(FINANCE, "/finance/batches/{batch}?cursor={first_keys}", note="later page"),
+    Case(FINANCE, "/finance/batches?cursor={newest_keys}", note="later page"),
     Case(FINANCE, "/finance/two-factor"),
     Case(ADMIN, "/finance/two-factor", note="set-up"),
     # Participation: groups, meetings and their records, feedback, reporting back, the
@@ -430,6 +434,14 @@ def demo_ids(live_server) -> dict[str, str]:
         from tests.payouts.helpers import ensure_demo_batch
 
         ids["batch"] = ensure_demo_batch()
+        from datetime import UTC, datetime
+
+        from app.common.paging import encode_cursor
+
+        # Cursors before the first row of an ascending and a descending list: a later page
+        # that still shows the demo's few rows.
+        ids["first_keys"] = encode_cursor([0, 0])
+        ids["newest_keys"] = encode_cursor([datetime(2999, 1, 1, tzinfo=UTC), 2**62])
         waiting = session.scalars(select(PayoutItem).where(
             PayoutItem.status == "pending_approval").order_by(PayoutItem.id)).first()
         ids["payout_pending"] = waiting.id
