@@ -1,5 +1,6 @@
 """Indexes for the paging orders of the finance lists: the approval queue per status, a
-batch's items by expert, and the batches newest first.
+batch's items by expert, the batches newest first, and the invoices (all, per status, per
+organisation) newest first.
 
 Revision ID: 21adbf75fa68
 Revises: c222f6525c0e
@@ -19,9 +20,16 @@ def upgrade():
     op.create_index("ix_payout_items_batch_id_expert_id_id", "payout_items",
                     ["batch_id", "expert_id", "id"])
     op.create_index("ix_payout_batches_created_at_id", "payout_batches", ["created_at", "id"])
+    op.create_index("ix_invoices_created_at_id", "invoices", ["created_at", "id"])
+    op.create_index("ix_invoices_status_created_at_id", "invoices", ["status", "created_at", "id"])
+    op.create_index("ix_invoices_organisation_id_created_at_id", "invoices",
+                    ["organisation_id", "created_at", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_invoices_organisation_id_created_at_id", table_name="invoices")
+    op.drop_index("ix_invoices_status_created_at_id", table_name="invoices")
+    op.drop_index("ix_invoices_created_at_id", table_name="invoices")
     op.drop_index("ix_payout_batches_created_at_id", table_name="payout_batches")
     op.drop_index("ix_payout_items_batch_id_expert_id_id", table_name="payout_items")
     op.drop_index("ix_payout_items_status_id", table_name="payout_items")
