@@ -28,6 +28,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import ADMIN, FINANCE, User
 from app.audit.models import AuditEntry
@@ -271,8 +272,12 @@ def _move_items(items: list[PayoutItem], from_state: str, action: str | None,
     if result.rowcount != len(ids):
         raise Conflict("Someone else handled these payouts at the same time. Reload the page "
                        "and check.", code="payout_changed")
+    # The rows now hold exactly these values: set them on the loaded items as committed state
+    # instead of expiring them, which would reload every item one by one on its next use.
     for item in items:
-        db.session.expire(item)
+        set_committed_value(item, "status", to_state)
+        for name, value in values.items():
+            set_committed_value(item, name, value)
 
 
 def _require_state(items: list[PayoutItem], action: str, message: str, code: str) -> None:

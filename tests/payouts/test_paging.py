@@ -213,3 +213,30 @@ def test_the_api_lists_page_with_limit_and_cursor(client, api_token, finance, ot
         answer = client.get(f"/api/v1/payouts?{bad}", headers=headers)
         assert answer.status_code == 422
         assert answer.get_json()["error"]["field"] in ("limit", "cursor")
+
+
+# --- making a batch: a constant number of statements ----------------------------------------
+
+
+def _approved_for_batch(count: int, approver, now) -> list[int]:
+    items = items_of(count, experts=max(1, count // 5))
+    approved(items, approver, now)
+    db.session.commit()
+    db.session.expire_all()
+    return [i.id for i in items]
+
+
+@pytest.mark.parametrize("everything", [False, True], ids=["chosen", "all approved"])
+def test_making_a_batch_costs_the_same_statements_for_5_and_50_items(finance, other_finance,
+                                                                    now, everything):
+    counts = []
+    for count in (5, 50):
+        ids = _approved_for_batch(count, other_finance, now)
+        with counted_statements() as statements:
+            batch = services.create_batch(finance, None if everything else ids, now)
+        assert batch.item_count == count
+        assert sorted(i.id for i in batch.items) == sorted(ids)
+        assert {i.status for i in batch.items} == {"in_batch"}
+        db.session.commit()
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
