@@ -212,7 +212,8 @@ def _refuse_four_eyes(actor: User, items: list[PayoutItem]) -> None:
 
 def _item_ids(item_ids: Iterable[object]) -> list[int]:
     """Distinct positive ids, or `InvalidInput` when none or not ids."""
-    ids = []
+    ids: list[int] = []
+    seen: set[int] = set()
     for value in item_ids or ():
         if isinstance(value, bool):
             raise InvalidInput("Give the payouts as a list of ids.", code="invalid_value",
@@ -222,7 +223,8 @@ def _item_ids(item_ids: Iterable[object]) -> list[int]:
         except (TypeError, ValueError):
             raise InvalidInput("Give the payouts as a list of ids.", code="invalid_value",
                                field="item_ids") from None
-        if number > 0 and number not in ids:
+        if number > 0 and number not in seen:
+            seen.add(number)
             ids.append(number)
     if not ids:
         raise InvalidInput("Choose at least one payout.", code="no_items", field="item_ids")

@@ -1,6 +1,7 @@
-"""Indexes for the paging orders of the finance lists: the approval queue per status, a
-batch's items by expert, the batches newest first, and the invoices (all, per status, per
-organisation) newest first.
+"""paging indexes of the finance lists: payout queue, batch items, batches, invoices
+
+The approval queue per status, a batch's items by expert, the batches newest first, and the
+invoices (all, per status, per organisation) newest first.
 
 Revision ID: 21adbf75fa68
 Revises: c222f6525c0e
