@@ -453,7 +453,8 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     experts = {e.id: e for e in db.session.scalars(
         select(ExpertProfile).where(ExpertProfile.id.in_(by_expert))
         .options(selectinload(ExpertProfile.user)))}
-    missing = sorted(experts[i].user.full_name for i in by_expert if not _payee_iban(experts[i]))
+    ibans = {expert_id: _payee_iban(expert) for expert_id, expert in experts.items()}
+    missing = sorted(experts[i].user.full_name for i in by_expert if not ibans[i])
     if missing:
         raise InvalidInput("These experts have no valid bank account number: %(names)s. Ask "
                            "them to add it on their profile, or leave their payouts out of the "
@@ -461,14 +462,18 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     left_out = _leave_out_nameless(items, by_expert, experts)
     message_id = _message_id(now)
     transfers = []
+    #: The remittance text per language: the same for every expert who reads that language.
+    remittances: dict[str | None, str] = {}
     for expert_id, own in by_expert.items():
         expert = experts[expert_id]
         amount = sum((i.total_paid for i in own), Decimal("0.00"))
         if amount > 0:
+            language = expert.user.language
+            if language not in remittances:
+                remittances[language] = _remittance(expert.user, message_id)
             transfers.append(exports.Transfer(
                 end_to_end_id=f"{message_id}-E{expert_id}", name=expert.user.full_name,
-                iban=_payee_iban(expert), amount=amount,
-                remittance=_remittance(expert.user, message_id)))
+                iban=ibans[expert_id], amount=amount, remittance=remittances[language]))
     if not transfers:
         raise Conflict("These payouts add up to nothing to transfer.", code="nothing_to_pay")
     document = exports.build_pain001(
