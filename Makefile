@@ -82,3 +82,10 @@ bench-matching: $(VENV)/.installed-dev system-deps
 	state=$$(tests/support/pg-server.sh start); eval "$$state"; \
 		trap 'tests/support/pg-server.sh stop "$$PG_DIR"' EXIT; \
 		$(PY) -m tests.bench.bench_matching --database postgres --url "$$PG_URL"
+
+## bench-cluster: requests per second of one and of two gunicorn instances behind HAProxy (throwaway PostgreSQL and Redis)
+.PHONY: bench-cluster
+bench-cluster: $(VENV)/.installed-dev system-deps translations
+	state=$$(tests/support/pg-server.sh start); eval "$$state"; \
+		trap 'tests/support/pg-server.sh stop "$$PG_DIR"' EXIT; \
+		$(PY) -m tests.bench.bench_cluster --url "$$PG_URL" $(BENCH_ARGS)

@@ -27,6 +27,19 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _intervals(name: str) -> dict[str, int]:
+    """``"deliver_mail=30,expire_invitations=60"`` → ``{"deliver_mail": 30, …}``."""
+    intervals = {}
+    for item in os.environ.get(name, "").split(","):
+        key, _, value = item.partition("=")
+        if not item.strip():
+            continue
+        if not key.strip() or not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(f"{name}: expected job=seconds, e.g. deliver_mail=30; got {item!r}")
+        intervals[key.strip()] = int(value)
+    return intervals
+
+
 def database_url(default_sqlite: Path | None = None) -> str:
     """The SQLAlchemy URL: ``DATABASE_URL`` (PostgreSQL through psycopg 3) or SQLite."""
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -79,6 +92,11 @@ class Config:
     # Rate limits: shared storage (e.g. redis://) when several workers run.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    #: Prefix of the limit counters in shared storage, so several deployments may share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "kokemuspankki")
+    #: Reverse proxies in front of the app that add X-Forwarded-For/-Proto/-Host (0: none).
+    #: Only that many hops are trusted, so rate limits see the real client, not the proxy.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
     LOGIN_FAILURE_WINDOW_MINUTES = _int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
     PASSWORD_HASH_TIME_COST = 3
@@ -119,6 +137,9 @@ class Config:
         if part.strip()
     )
 
+    #: Other intervals for some jobs, e.g. ``deliver_mail=10,expire_invitations=30`` (seconds).
+    JOB_INTERVALS = _intervals("JOB_INTERVALS")
+
     # The bank's own account for SEPA exports.
     BANK_NAME = os.environ.get("BANK_NAME", "Kokemuspankki")
     BANK_IBAN = os.environ.get("BANK_IBAN", "")
@@ -130,6 +151,11 @@ class Config:
         "INVOICE_VAT_EXEMPTION_REASON",
         "Arvonlisäveroton sosiaalihuollon palvelu (AVL 34 §)",
     )
+    #: The payer's business ID (Y-tunnus) in the payroll file.
+    PAYER_BUSINESS_ID = os.environ.get("PAYER_BUSINESS_ID", "")
+    #: Fernet key for personal identity codes; required in production, derived from
+    #: SECRET_KEY elsewhere (`app.experts.identity_code`).
+    IDENTITY_CODE_KEY = os.environ.get("IDENTITY_CODE_KEY", "")
 
 
 class ProductionConfig(Config):

@@ -20,6 +20,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     _ensure_secret_key(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    _trust_proxies(app)
 
     from app import models  # noqa: F401  (register every model with the metadata)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -50,6 +51,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _register_event_handlers()
     _register_commands(app)
+    _check_identity_code_key(app)
     return app
 
 
@@ -72,6 +74,27 @@ def _ensure_secret_key(app: Flask) -> None:
             return  # `flask check-config` reports the missing key itself
         raise RuntimeError("SECRET_KEY must be set in production")
     app.config["SECRET_KEY"] = local_secret_key()
+
+
+def _check_identity_code_key(app: Flask) -> None:
+    """Production needs its own Fernet key for identity codes (elsewhere one is derived)."""
+    if app.config.get("ENV_NAME") != "production" or app.config.get("CONFIG_CHECK_ONLY"):
+        return  # `flask check-config` reports a missing or malformed key itself
+    from app.experts.identity_code import fernet_for
+
+    if not app.config.get("IDENTITY_CODE_KEY"):
+        raise RuntimeError("IDENTITY_CODE_KEY must be set in production")
+    fernet_for(app.config)  # raises on a malformed key
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_COUNT`` reverse proxies, take the client's address, scheme and host
+    from the headers those proxies add (and from no further hop, which a client could forge)."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _register_blueprints(app: Flask) -> None:

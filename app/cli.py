@@ -119,10 +119,11 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("run-jobs")
     def run_jobs_command() -> None:
         """Run every background job once now (for operators and cron)."""
-        from app.jobs import JOBS, holder_name, run_job
+        from app.jobs import configured_jobs, holder_name, run_job
 
-        for name in JOBS:
-            ran = run_job(app, name, holder_name())
+        jobs = configured_jobs(app)
+        for name in jobs:
+            ran = run_job(app, name, holder_name(), registry=jobs)
             click.echo(f"{name}: {'done' if ran else 'already run in this interval'}")
 
     @app.cli.command("check-config")

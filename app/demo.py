@@ -16,6 +16,7 @@ from app.accounts.models import ADMIN, COORDINATOR, EXPERT, FINANCE, ORGANISATIO
 from app.accounts.passwords import hash_password
 from app.bookings.models import Assignment, CompletionReport, Invitation, Order, OrderSession
 from app.common.timeutil import utcnow
+from app.experts.identity_code import CHECK_CHARACTERS
 from app.experts.models import (
     APPLIED,
     VERIFIED,
@@ -25,12 +26,14 @@ from app.experts.models import (
     ExpertProfile,
     TrainingRecord,
 )
+from app.experts.services import store_identity_code
 from app.extensions import db
 from app.fees.models import AssignmentType
 from app.fees.rules import TravelClaim, compute_payout
 from app.fees.services import quote
 from app.organisations.models import Membership, Organisation
 from app.payouts.models import PayoutItem
+from app.payouts.services import store_components
 from app.reference.models import ExpertiseArea
 
 DEMO_PASSWORD = "kokemus-demo"
@@ -128,6 +131,13 @@ def finnish_iban(account: int) -> str:
     bban = f"{account:014d}"
     numeric = int(bban + "1518" + "00")  # "FI" = 15 18
     return f"FI{98 - numeric % 97:02d}{bban}"
+
+
+def demo_identity_code(number: int) -> str:
+    """A valid identity code for demo use: individual numbers 900-999 are never given to
+    real people (they are temporary codes)."""
+    digits = f"15{number % 12 + 1:02d}85{900 + number % 100:03d}"
+    return f"{digits[:6]}-{digits[6:]}{CHECK_CHARACTERS[int(digits) % 31]}"
 
 
 def _user(email: str, role: str, full_name: str, password_hash: str, **extra) -> User:
@@ -269,6 +279,8 @@ def _expert_profile(
             completed_on=(now or utcnow()).date() - timedelta(days=200 + 10 * number),
         )
     )
+    if status == VERIFIED:
+        store_identity_code(profile, demo_identity_code(number))
     db.session.add(profile)
     return profile
 
@@ -417,6 +429,7 @@ def _payout(
         decided_by_id=decided_by.id if decided_by else None,
         decided_at=utcnow() if decided_by else None,
     )
+    store_components(item, priced.lines, assignment.order.assignment_type.code)
     db.session.add(item)
     return item
 

@@ -152,12 +152,25 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def configured_jobs(app: Flask) -> dict[str, tuple[int, Callable]]:
+    """`JOBS` with the intervals of ``JOB_INTERVALS`` (``{name: seconds}``) put in.
+
+    Every scheduler process must be given the same intervals, or their slots differ.
+    """
+    overrides = app.config.get("JOB_INTERVALS") or {}
+    unknown = set(overrides) - set(JOBS)
+    if unknown:
+        raise ValueError(f"JOB_INTERVALS names unknown jobs: {', '.join(sorted(unknown))}")
+    return {name: (int(overrides.get(name, interval)), call)
+            for name, (interval, call) in JOBS.items()}
+
+
 def build_scheduler(app: Flask, holder: str | None = None,
                     jobs: dict[str, tuple[int, Callable]] | None = None) -> BackgroundScheduler:
     """A scheduler with every job registered at fixed ids, aligned to `EPOCH`."""
     scheduler = BackgroundScheduler(timezone=UTC)
     holder = holder or holder_name()
-    registry = jobs or JOBS
+    registry = jobs or configured_jobs(app)
     for name, (interval, _call) in registry.items():
         scheduler.add_job(
             run_job, IntervalTrigger(seconds=interval, start_date=EPOCH, timezone=UTC),

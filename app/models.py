@@ -36,7 +36,7 @@ from app.participation.groups.models import (
     Topic,
 )
 from app.payments.models import Invoice, InvoiceLine, StripeEvent
-from app.payouts.models import PayoutBatch, PayoutItem
+from app.payouts.models import PayoutBatch, PayoutComponent, PayoutItem, WageType
 from app.reference.models import ExpertiseArea, Municipality, Postcode
 
 __all__ = [
@@ -77,8 +77,10 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "PayoutBatch",
+    "PayoutComponent",
     "PayoutItem",
     "Postcode",
+    "WageType",
     "Setting",
     "StripeEvent",
     "TrainingRecord",

@@ -59,7 +59,9 @@ KNOWN_UPWARD = {
     ("app.fees.estimate", "app.experts.models"),
     ("app.fees.estimate", "app.matching.distance"),
     ("app.organisations.views", "app.bookings.queries"),
+    # load-reference seeds the fee schedule, and the payroll's default wage types
     ("app.reference.services", "app.fees.models"),
+    ("app.reference.services", "app.payouts.models"),
     # the shared page plumbing knows the fee errors, the offers and the front page's fees
     ("app.web.fields_errors", "app.fees.errors"),
     ("app.web.templating", "app.bookings.offers"),

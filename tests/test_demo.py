@@ -215,3 +215,21 @@ def test_every_demo_account_signs_in_and_reaches_its_dashboard(app, seeded):
         if dashboard.status_code != 200:
             failures.append((email, DASHBOARDS[role], dashboard.status_code))
     assert not failures
+
+
+def test_demo_payouts_have_their_components_and_experts_their_identity_codes(app, demo):
+    from flask import current_app
+
+    from app.experts.identity_code import decrypt_identity_code, normalize_identity_code
+    from app.payouts.models import PayoutItem
+
+    items = db.session.scalars(select(PayoutItem)).all()
+    assert items
+    for item in items:
+        assert item.components and item.components[0].component == "fee"
+        assert sum(c.amount for c in item.components) == item.fee + item.travel + item.per_diem
+        assert sum(c.net for c in item.components) == item.total_paid
+    for profile in verified_experts():
+        code = decrypt_identity_code(profile.identity_code_encrypted, current_app.config)
+        assert normalize_identity_code(code) == code
+        assert int(code[7:10]) >= 900  # temporary numbers, never a real person's

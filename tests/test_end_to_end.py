@@ -3,6 +3,8 @@ order → invitation → accept → report → confirm → approve → batch →
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,6 +14,7 @@ from sqlalchemy import update
 
 from app.bookings.models import Assignment, OrderSession
 from app.common.timeutil import to_helsinki, utcnow
+from app.experts.services import store_identity_code
 from app.extensions import db
 from tests import factories
 
@@ -36,6 +39,7 @@ def test_order_to_paid_matches_the_quote(client, api_token):
     finance = factories.user("finance", totp_secret=secret)
     expert = factories.expert(home_municipality_code="684", iban="FI2112345600000785",
                               withholding_percent=Decimal("25.50"))
+    store_identity_code(expert, "131052-308T")
     db.session.commit()
     org, staff, money_people = (bearer(client, api_token, u) for u in
                                 (organiser, coordinator, finance))
@@ -105,6 +109,14 @@ def test_order_to_paid_matches_the_quote(client, api_token):
     xml = client.get(f"/api/v1/payout-batches/{batch.get_json()['id']}/pain001",
                      headers=money_people).get_data(as_text=True)
     assert f"<CtrlSum>{item['total_paid']}</CtrlSum>" in xml
+    payroll = client.get(f"/api/v1/payout-batches/{batch.get_json()['id']}/payroll",
+                         headers=money_people)
+    rows = list(csv.DictReader(io.StringIO(payroll.get_data(as_text=True), newline="")))
+    assert sum(Decimal(r["net"]) for r in rows) == Decimal(item["total_paid"])
+    assert sum(Decimal(r["amount"]) for r in rows) == Decimal(item["total_paid"]) + Decimal(
+        item["withholding"])
+    assert {"fee", "kilometre_allowance", "passenger_supplement"} <= {r["component"] for r in rows}
+    assert {r["payee_identity_code"] for r in rows} == {"131052-308T"}
     paid = client.post(f"/api/v1/payout-batches/{batch.get_json()['id']}/paid",
                        headers=money_people)
     assert paid.status_code == 200, paid.get_json()

@@ -24,3 +24,30 @@ def test_each_job_runs_and_claims_its_slot(app, name):
 ])
 def test_slots_are_aligned_so_every_process_agrees(moment, interval, slot):
     assert slot_of(moment, interval) == slot
+
+
+def test_job_intervals_can_be_configured(app, monkeypatch):
+    from app.jobs import build_scheduler, configured_jobs
+
+    monkeypatch.setitem(app.config, "JOB_INTERVALS", {"deliver_mail": 2})
+    jobs = configured_jobs(app)
+    assert jobs["deliver_mail"][0] == 2
+    assert jobs["expire_invitations"] == JOBS["expire_invitations"]
+    trigger = build_scheduler(app).get_job("deliver_mail").trigger
+    assert trigger.interval.total_seconds() == 2
+    monkeypatch.setitem(app.config, "JOB_INTERVALS", {"no_such_job": 2})
+    with pytest.raises(ValueError, match="no_such_job"):
+        configured_jobs(app)
+
+
+def test_job_intervals_are_read_from_the_environment(monkeypatch):
+    from config import _intervals
+
+    monkeypatch.setenv("JOB_INTERVALS", " deliver_mail=3, expire_invitations=5 ")
+    assert _intervals("JOB_INTERVALS") == {"deliver_mail": 3, "expire_invitations": 5}
+    monkeypatch.delenv("JOB_INTERVALS")
+    assert _intervals("JOB_INTERVALS") == {}
+    for wrong in ("deliver_mail", "deliver_mail=soon", "=3", "deliver_mail=0"):
+        monkeypatch.setenv("JOB_INTERVALS", wrong)
+        with pytest.raises(ValueError, match="expected job=seconds"):
+            _intervals("JOB_INTERVALS")

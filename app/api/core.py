@@ -53,8 +53,15 @@ def operation(
     response_schema: dict | None = None,
     responses: tuple[int, ...] = (),
     tags=(),
+    limit: str | None = None,
 ):
-    """Register an API endpoint: route it, check the bearer token and role, document it."""
+    """Register an API endpoint: route it, check the bearer token and role, document it.
+
+    ``limit`` (e.g. ``"30 per minute"``) is a per-address rate limit. It is applied here,
+    to the function that is routed: a ``@limiter.limit`` written above ``@operation``
+    would wrap a copy that Flask never calls, and the limit would never fire.
+    """
+    from app.extensions import limiter
 
     def decorator(view):
         @wraps(view)
@@ -65,9 +72,12 @@ def operation(
                     raise PermissionDenied("Your role may not use this endpoint.")
             return view(*args, **kwargs)
 
+        routed = limiter.limit(limit)(wrapped) if limit else wrapped
         endpoint = f"{view.__name__}_{method.lower()}"
-        bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=[method])
+        bp.add_url_rule(rule, endpoint=endpoint, view_func=routed, methods=[method])
         defaults = (401, 403) if auth and roles else (401,) if auth else ()
+        if limit:
+            defaults += (429,)
         OPERATIONS.append(
             Operation(
                 rule=rule,
@@ -81,7 +91,7 @@ def operation(
                 tags=tuple(tags),
             )
         )
-        return wrapped
+        return routed
 
     return decorator
 

@@ -36,6 +36,7 @@ BATCH = {
         "id": {"type": "integer"}, "status": {"type": "string"}, "created_at": {"type": "string"},
         "paid_at": {"type": "string", "nullable": True}, "sepa_message_id": {"type": "string"},
         "total_net": MONEY, "item_count": {"type": "integer"},
+        "payment_date": {"type": "string", "format": "date"},
         "item_ids": {"type": "array", "items": {"type": "integer"}},
     },
 }
@@ -84,6 +85,7 @@ def batch_json(batch: PayoutBatch, item_ids: list[int] | None = None) -> dict:
         "status": batch.status,
         "created_at": iso(batch.created_at),
         "paid_at": iso(batch.paid_at),
+        "payment_date": batch.execution_date.isoformat(),
         "sepa_message_id": batch.sepa_message_id,
         "total_net": money(batch.total_net),
         "item_count": batch.item_count,
@@ -242,12 +244,19 @@ def batch_bank_file(batch_id: int):
 
 
 @operation("/payout-batches/<int:batch_id>/payroll",
-           summary="The batch's payroll file (text/csv)", roles=FINANCE_ROLES,
-           responses=(200, 404), tags=("payouts",))
+           summary="The batch's payroll file (text/csv), one row per income component: "
+           "?format=machine (default: ',', dot decimals) or ?format=fi (';', decimal comma, "
+           "UTF-8 with BOM, CRLF)", roles=(FINANCE,), responses=(200, 403, 404, 422),
+           tags=("payouts",))
 def batch_payroll(batch_id: int):
-    batch = services.record_batch_download(current_api_user(), batch_id, "payroll")
+    fmt = request.args.get("format") or "machine"
+    batch, content = services.payroll_file(current_api_user(), batch_id, fmt)
     db.session.commit()
-    return Response(batch.payroll_csv, mimetype="text/csv")
+    response = Response(content, mimetype="text/csv")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{batch.sepa_message_id}-payroll-{fmt}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @operation("/payout-batches/<int:batch_id>/paid", "POST",

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 #: action code → what happened, in the page's language
 ACTIONS = {
+    "account_closed": _l("Account closed"),
     "anonymous_feedback_forwarded": _l("Anonymous feedback forwarded"),
     "anonymous_feedback_tagged": _l("Anonymous feedback tagged"),
     "application_removed": _l("Old rejected application removed"),
@@ -15,6 +16,9 @@ ACTIONS = {
     "assignment_reported": _l("Work reported"),
     "assignment_type_added": _l("Type of work added"),
     "audit_log_exported": _l("Audit log downloaded"),
+    "bank_payment_registered": _l("Bank payment registered"),
+    "billing_details_changed": _l("Organisation's billing details changed"),
+    "closed_account_erased": _l("Closed account's e-mail and payment details erased"),
     "criterion_added": _l("Evaluation question added"),
     "criterion_retired": _l("Evaluation question retired"),
     "data_exported": _l("Personal data downloaded"),
@@ -48,6 +52,7 @@ ACTIONS = {
     "group_reopened": _l("Group opened again"),
     "group_role_changed": _l("Role in a group changed"),
     "group_updated": _l("Group changed"),
+    "identity_code_read": _l("Personal identity code read"),
     "impact_report_answered": _l("Report back answered"),
     "impact_report_requested": _l("Report back asked for"),
     "invitation_accepted": _l("Work offer accepted"),
@@ -57,6 +62,7 @@ ACTIONS = {
     "invoice_created": _l("Invoice made"),
     "invoice_issued": _l("Invoice sent"),
     "invoice_marked_paid": _l("Invoice marked paid"),
+    "invoice_partly_paid": _l("Invoice partly paid"),
     "invoice_payment_failed": _l("Invoice payment failed"),
     "invoice_status_changed": _l("Invoice state changed"),
     "meeting_entry_added": _l("Meeting note added"),
@@ -78,6 +84,7 @@ ACTIONS = {
     "payout_item_rejected": _l("Payout rejected"),
     "retention_run": _l("Old data cleaned up"),
     "role_changed": _l("Role changed"),
+    "service_fee_rate_added": _l("Bank's service fee added"),
     "session_evaluated": _l("Meeting evaluated"),
     "setting_changed": _l("Setting changed"),
     "topic_proposed": _l("Topic proposed"),
@@ -86,6 +93,7 @@ ACTIONS = {
     "user_created": _l("Account made"),
     "user_deactivated": _l("Account deactivated"),
     "user_reactivated": _l("Account back in use"),
+    "wage_type_changed": _l("Wage type code changed"),
 }
 
 

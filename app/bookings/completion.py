@@ -175,7 +175,7 @@ def confirm_assignment(actor: User, assignment_id: int, now: datetime | None = N
     item = publish(WorkPayable(
         assignment, fee=priced.fee, travel=priced.travel, per_diem=priced.per_diem,
         fee_schedule_id=assignment.order.fee_schedule_id, prepared_by_id=report.reported_by_id,
-        now=now,
+        now=now, lines=tuple(priced.lines),
     ))["payout"]
     record_audit(actor, "assignment_confirmed", "assignment", assignment.id, payout=item.id)
     _complete_order_when_done(assignment.order)

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from app.bookings.models import Assignment
+from app.fees.rules import Line
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,5 @@ class WorkPayable:
     prepared_by_id: int | None
     now: datetime
     late_cancellation: bool = False
+    #: The fee engine's priced lines: payouts stores them as the item's income components.
+    lines: tuple[Line, ...] = ()

@@ -438,13 +438,14 @@ def _pay_late_cancellation(assignment: Assignment, now: datetime) -> None:
     order = assignment.order
     schedule = db.session.get(FeeSchedule, order.fee_schedule_id) if order.fee_schedule_id \
         else None
-    fee = quote(order.assignment_type.code, assignment.session.duration_minutes,
-                to_helsinki(assignment.starts_at).date(), remote=True, travel=None,
-                schedule=schedule).fee
+    priced = quote(order.assignment_type.code, assignment.session.duration_minutes,
+                   to_helsinki(assignment.starts_at).date(), remote=True, travel=None,
+                   schedule=schedule)
+    fee = priced.fee
     db.session.flush()
     publish(WorkPayable(assignment, fee=fee, travel=Decimal("0.00"), per_diem=Decimal("0.00"),
                         fee_schedule_id=order.fee_schedule_id, prepared_by_id=None, now=now,
-                        late_cancellation=True))
+                        late_cancellation=True, lines=tuple(priced.lines)))
 
 
 def cascade_order(order: Order, now: datetime) -> list[Invitation]:

@@ -29,6 +29,11 @@ from wtforms.validators import (
 from app.bookings.forms import LANGUAGE_LABELS, CheckboxList
 from app.common.errors import InvalidInput, translated
 from app.experts.iban import normalize_iban
+from app.experts.identity_code import (
+    IDENTITY_CODE_ERRORS,
+    InvalidIdentityCode,
+    normalize_identity_code,
+)
 from app.web.fields import LocalDecimalField
 
 REQUIRED = _l("This field is required.")
@@ -109,6 +114,23 @@ class ProfileForm(FlaskForm):
         description=_l("You find it on your tax card, for example 15,5. If you leave this "
                        "empty, 60 per cent is withheld."),
     )
+
+    identity_code = StringField(
+        _l("Your personal identity code (optional until your first payout)"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("The payroll needs it before we can pay you, for example 131052-308T. "
+                       "We keep it encrypted, and only the bank's finance staff can see it. "
+                       "Leave this empty to keep the saved one."),
+    )
+
+    def validate_identity_code(self, field) -> None:
+        """Check the code here too, so the other fields keep what was typed (the service
+        checks again)."""
+        if (field.data or "").strip():
+            try:
+                normalize_identity_code(field.data)
+            except InvalidIdentityCode as error:
+                raise ValidationError(_l(IDENTITY_CODE_ERRORS[error.reason])) from None
 
     def validate_iban(self, field) -> None:
         """Check the account number together with the other fields (the service checks again)."""

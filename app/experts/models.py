@@ -61,6 +61,9 @@ class ExpertProfile(db.Model):
     iban: Mapped[str | None] = mapped_column(String(34))
     #: Tax-card withholding percentage; 60 % is used when none is given.
     withholding_percent: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
+    #: The personal identity code (henkilötunnus), Fernet-encrypted; never plain text.
+    #: Read it only through `app.experts.identity_code`.
+    identity_code_encrypted: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

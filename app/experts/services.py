@@ -17,13 +17,21 @@ from typing import BinaryIO
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from app.accounts.models import EXPERT, User
+from app.accounts.models import EXPERT, FINANCE, User
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.statemachine import IllegalTransition
 from app.common.timeutil import to_helsinki, utcnow
 from app.experts import certificates
 from app.experts.iban import normalize_iban
+from app.experts.identity_code import (
+    IDENTITY_CODE_ERRORS,
+    InvalidIdentityCode,
+    decrypt_identity_code,
+    encrypt_identity_code,
+    mask_identity_code,
+    normalize_identity_code,
+)
 from app.experts.models import (
     PAUSED,
     RETIRED,
@@ -232,6 +240,50 @@ class ProfileChanges:
     yearly_earnings_limit: Decimal | None = None
     iban: str = ""
     withholding_percent: Decimal | None = None
+    #: A new personal identity code; empty keeps the saved one.
+    identity_code: str = ""
+
+
+def _identity_code(text: str) -> str | None:
+    """A valid code, None when left empty, else `InvalidInput` saying what is wrong."""
+    if not (text or "").strip():
+        return None
+    try:
+        return normalize_identity_code(text)
+    except InvalidIdentityCode as error:
+        raise InvalidInput(IDENTITY_CODE_ERRORS[error.reason], code="invalid_identity_code",
+                           field="identity_code") from None
+
+
+def store_identity_code(profile: ExpertProfile, code: str) -> None:
+    """Keep ``code`` (validated) encrypted on the profile; the caller audits."""
+    profile.identity_code_encrypted = encrypt_identity_code(code, current_app.config)
+
+
+def erase_identity_code(profile: ExpertProfile) -> bool:
+    """Remove the profile's identity code (e.g. when the account is closed); True if
+    there was one. The caller audits and commits."""
+    had = profile.identity_code_encrypted is not None
+    profile.identity_code_encrypted = None
+    return had
+
+
+def masked_identity_code(profile: ExpertProfile) -> str:
+    """The saved code masked (131052-****), or "" when none; not a full read, not audited."""
+    return mask_identity_code(
+        decrypt_identity_code(profile.identity_code_encrypted, current_app.config))
+
+
+def read_identity_code(actor: User, expert_id: int, purpose: str) -> str | None:
+    """The expert's identity code in full, for finance only; every read is audited."""
+    if actor is None or actor.role != FINANCE:
+        raise PermissionDenied("Only finance may read personal identity codes.")
+    profile = db.session.get(ExpertProfile, expert_id)
+    if profile is None:
+        raise NotFound("The expert was not found.", code="expert_not_found")
+    record_audit(actor, "identity_code_read", "expert_profile", profile.id, purpose=purpose)
+    db.session.flush()
+    return decrypt_identity_code(profile.identity_code_encrypted, current_app.config)
 
 
 def _home_municipality(changes: ProfileChanges) -> str:
@@ -326,13 +378,15 @@ def _validated(changes: ProfileChanges) -> dict:
                                          "yearly_earnings_limit", MAX_EARNINGS_LIMIT),
         "iban": normalize_iban(iban) if iban else None,
         "withholding_percent": withholding,
+        "identity_code": _identity_code(changes.identity_code),
     }
 
 
 def update_profile(actor: User, changes: ProfileChanges) -> ExpertProfile:
     """The expert saves their own profile.
 
-    Only the money-related fields (IBAN, withholding) are audited, and never with their values.
+    Only the money-related fields (IBAN, withholding, identity code) are audited, and never
+    with their values. The identity code is stored encrypted; leaving it empty keeps it.
     """
     profile = _own_profile(actor)
     if profile.status == RETIRED:
@@ -348,6 +402,9 @@ def update_profile(actor: User, changes: ProfileChanges) -> ExpertProfile:
                if getattr(profile, name) != values[name]]
     for name in changed:
         setattr(profile, name, values[name])
+    if values["identity_code"]:
+        store_identity_code(profile, values["identity_code"])
+        changed.append("identity_code")
     if changed:
         record_audit(actor, "expert_payment_details_changed", "expert", profile.id,
                      fields=",".join(changed))

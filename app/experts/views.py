@@ -209,6 +209,7 @@ def _profile_changes(form: ProfileForm) -> services.ProfileChanges:
         yearly_earnings_limit=form.yearly_earnings_limit.data,
         iban=form.iban.data or "",
         withholding_percent=form.withholding_percent.data,
+        identity_code=form.identity_code.data or "",
     )
 
 
@@ -234,6 +235,7 @@ def profile():
         form=form,
         profile=profile,
         masked_iban=mask_iban(profile.iban),
+        masked_identity_code=services.masked_identity_code(profile),
         area_pairs=list(zip(form.areas, form.shown_areas, strict=True)),
     ), status
 

@@ -3,10 +3,13 @@
 Plain values in, exact `Decimal` out. The fee follows the Satakunta
 recommendation: units = max(1, ceil(duration / unit length)), each unit paid
 at the schedule's amount. Travel follows the state travel regulation with the
-tax-free rates of the travel date's year: own car per km, passengers per km,
-public transport and parking as paid, and a partial (> 6 h) or full (> 10 h)
-daily allowance when the venue is more than 15 km from home, halved when free
-meals were provided. Every line is rounded to cents half-up before summing.
+tax-free rates of the travel date's year: own car as one line of
+km × (car rate + passengers × passenger rate), rounded once, as the Tax
+Administration states it (the passenger supplement raises the per-km rate);
+public transport and parking as paid (they need no rates); and a partial
+(> 6 h) or full (> 10 h) daily allowance when the venue is more than 15 km
+from home, halved when free meals were provided. Every line is rounded to
+cents half-up before summing.
 
 Schedules and rates come from the database; callers pick them
 (`rule_for`, `rates_for`) and pass them in.
@@ -58,6 +61,8 @@ __all__ = [
     "compute_quote",
     "describe_line",
     "fee_units",
+    "kilometre_parts",
+    "needs_rates",
     "rates_for",
     "rule_for",
 ]
@@ -78,7 +83,7 @@ DEFAULT_WITHHOLDING_PERCENT = Decimal(60)
 ZERO = Decimal("0.00")
 HALF = Decimal("0.5")
 
-TRAVEL_KINDS = ("car", "passengers", "public_transport", "parking")
+TRAVEL_KINDS = ("car", "public_transport", "parking")
 PER_DIEM_KINDS = ("per_diem_partial", "per_diem_full")
 LINE_KINDS = ("fee", *TRAVEL_KINDS, *PER_DIEM_KINDS)
 
@@ -186,15 +191,19 @@ class Line:
     """One line of a quote; descriptions are made by `describe_line` in the caller's language.
 
     ``quantity`` and ``unit_price`` are: fee — units and the price of a unit;
-    car — km and the rate; passengers — passenger-km (km × passengers) and the
-    rate; daily allowance — 1 or 0.5 (halved for free meals) and the full
-    allowance; public transport and parking — None (the amount as paid).
+    car — km and the per-km rate with the passenger supplement included
+    (car rate + ``passengers`` × ``passenger_rate``); daily allowance — 1 or
+    0.5 (halved for free meals) and the full allowance; public transport and
+    parking — None (the amount as paid).
     """
 
     kind: str
     amount: Decimal
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
+    #: Car line only: passengers carried and the supplement per passenger and km.
+    passengers: int = 0
+    passenger_rate: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in LINE_KINDS:
@@ -260,6 +269,28 @@ def rates_for(rates: Mapping[int, TravelRates], travel_date: date) -> TravelRate
         raise NoTravelRate(travel_date.year) from None
 
 
+def needs_rates(travel: TravelClaim) -> bool:
+    """Whether pricing ``travel`` needs the year's rates: kilometres driven or a trip
+    long and far enough for a daily allowance. Tickets and parking need none."""
+    if travel.km_driven > 0:
+        return True
+    far = travel.one_way_km > PER_DIEM_MIN_ONE_WAY_KM
+    return far and travel.trip_hours > PARTIAL_PER_DIEM_HOURS
+
+
+def kilometre_parts(line: Line) -> tuple[Decimal, Decimal]:
+    """The car line split for payroll: (kilometre allowance, passenger supplement).
+
+    The allowance is round(km × car rate); the supplement is the rest of the
+    line, so the two always add up exactly to the line rounded once.
+    """
+    if line.kind != "car":
+        raise ValueError("only the car line has kilometre parts")
+    supplement_rate = line.passengers * (line.passenger_rate or ZERO)
+    car = round_cents(line.quantity * (line.unit_price - supplement_rate))
+    return car, line.amount - car
+
+
 def fee_units(duration_minutes: int, unit_minutes: int) -> int:
     """Started units of ``unit_minutes``: max(1, ceil(duration / unit)).
 
@@ -287,13 +318,14 @@ def compute_quote(
     """The fee, travel costs and daily allowance of one expert, line by line.
 
     A remote assignment or no travel claim gives the fee only (no rates needed);
-    otherwise ``rates`` must be given, else `NoTravelRate`. Lines are rounded to
+    a claim with kilometres or a daily allowance needs ``rates``, else
+    `NoTravelRate` (tickets and parking alone need none). Lines are rounded to
     cents before summing; zero lines are left out except the fee line.
     """
     units = fee_units(duration_minutes, rule.unit_minutes)
     lines = [Line("fee", round_cents(rule.amount * units), Decimal(units), rule.amount)]
     if not remote and travel is not None:
-        if rates is None:
+        if rates is None and needs_rates(travel):
             raise NoTravelRate()
         lines.extend(line for line in _travel_lines(travel, rates) if not line.amount.is_zero())
     fee = lines[0].amount
@@ -353,13 +385,20 @@ def describe_line(line: Line, gettext: Callable[[str], str] = lambda text: text)
             "units": _format_quantity(line.quantity),
             "price": format_eur(line.unit_price),
         }
-    if line.kind == "car":
-        return gettext("Car: %(km)s km × %(rate)s €/km") % {
+    if line.kind == "car" and line.passengers:
+        supplement = line.passengers * line.passenger_rate
+        return gettext(
+            "Car: %(km)s km × %(rate)s €/km (car %(car)s €/km, passengers %(passengers)s × "
+            "%(passenger)s €/km)"
+        ) % {
             "km": _format_quantity(line.quantity),
             "rate": _format_rate(line.unit_price),
+            "car": _format_rate(line.unit_price - supplement),
+            "passengers": line.passengers,
+            "passenger": _format_rate(line.passenger_rate),
         }
-    if line.kind == "passengers":
-        return gettext("Passengers: %(km)s passenger-km × %(rate)s €/km") % {
+    if line.kind == "car":
+        return gettext("Car: %(km)s km × %(rate)s €/km") % {
             "km": _format_quantity(line.quantity),
             "rate": _format_rate(line.unit_price),
         }
@@ -376,22 +415,22 @@ def describe_line(line: Line, gettext: Callable[[str], str] = lambda text: text)
     return gettext("Daily allowance (full)")
 
 
-def _travel_lines(travel: TravelClaim, rates: TravelRates) -> list[Line]:
-    """Every travel and allowance line, zero ones included, each rounded to cents."""
-    km = travel.km_driven
-    passenger_km = km * travel.passengers
-    lines = [
-        Line("car", round_cents(km * rates.car_per_km), km, rates.car_per_km),
-        Line(
-            "passengers",
-            round_cents(passenger_km * rates.passenger_per_km),
-            passenger_km,
-            rates.passenger_per_km,
-        ),
-        Line("public_transport", round_cents(travel.public_transport_eur)),
-        Line("parking", round_cents(travel.parking_eur)),
-    ]
-    allowance = _per_diem_line(travel, rates)
+def _travel_lines(travel: TravelClaim, rates: TravelRates | None) -> list[Line]:
+    """Every travel and allowance line, zero ones included, each rounded to cents.
+
+    The car line is km × (car rate + passengers × passenger rate), rounded
+    once. Without ``rates`` (allowed only when `needs_rates` is false) only
+    tickets and parking are priced.
+    """
+    lines = []
+    if rates is not None:
+        km = travel.km_driven
+        per_km = rates.car_per_km + travel.passengers * rates.passenger_per_km
+        lines.append(Line("car", round_cents(km * per_km), km, per_km,
+                          passengers=travel.passengers, passenger_rate=rates.passenger_per_km))
+    lines.append(Line("public_transport", round_cents(travel.public_transport_eur)))
+    lines.append(Line("parking", round_cents(travel.parking_eur)))
+    allowance = _per_diem_line(travel, rates) if rates is not None else None
     if allowance is not None:
         lines.append(allowance)
     return lines

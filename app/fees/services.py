@@ -20,6 +20,7 @@ from app.fees.rules import (
     TravelClaim,
     TravelRates,
     compute_quote,
+    needs_rates,
     rule_for,
 )
 
@@ -78,11 +79,11 @@ def quote_with_schedule(
     """The quote for one expert on ``day`` and the schedule it used.
 
     The schedule is the one in force on ``day`` unless a booking kept its own.
-    Travel rates are looked up first, so a year without rates says so.
+    Travel rates are looked up first, so a year without rates says so; a claim
+    of only tickets and parking needs no rates.
     """
-    needs_rates = not remote and travel is not None
-    rates = travel_rates_for_year(day.year) if needs_rates else None
-    if needs_rates and rates is None:
+    rates = travel_rates_for_year(day.year) if not remote and travel is not None else None
+    if rates is None and not remote and travel is not None and needs_rates(travel):
         raise NoTravelRate(day.year)
     schedule = schedule or schedule_in_force(day)
     rule = rule_for(fee_rules(schedule), assignment_type)

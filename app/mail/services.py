@@ -52,21 +52,27 @@ def queue_mail(
 def deliver_pending(now: datetime | None = None, limit: int = 50) -> int:
     """Send due outbox messages over SMTP; failures are retried later with back-off.
 
-    Returns the number sent. Each message is committed on its own so that a
-    crash never sends one twice or loses one.
+    Returns the number sent. Each message is locked (``FOR UPDATE SKIP LOCKED``
+    on PostgreSQL) from reading it until its new state is committed, so two
+    schedulers delivering at the same time never send one twice, and none is
+    lost. Only a crash between the SMTP server's "OK" and that commit sends it
+    again later (with the same ``Message-ID``, so a receiver can tell).
     """
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         return 0
     now = now or utcnow()
-    due = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
     sent = 0
-    for message in due:
+    for _ in range(limit):
+        message = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if message is None:
+            break
         try:
             _send(message, config)
         except (OSError, smtplib.SMTPException) as error:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
+from cryptography.fernet import Fernet
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 #: How long a check waits for a service before calling it unreachable.
@@ -130,6 +131,18 @@ def secret_key_problems(key: str | None) -> list[str]:
     return []
 
 
+def identity_code_key_problems(key: str | None) -> list[str]:
+    """The Fernet key of personal identity codes: set, and a valid Fernet key."""
+    if not key:
+        return ["IDENTITY_CODE_KEY is not set (a Fernet key: personal identity codes are "
+                "encrypted with it)"]
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        return ["IDENTITY_CODE_KEY is not a valid Fernet key (32 url-safe base64-encoded bytes)"]
+    return []
+
+
 def base_url_problems(url: str) -> list[str]:
     parts = urlsplit(url or "")
     if parts.scheme != "https" or not parts.hostname:
@@ -201,6 +214,7 @@ def configuration_problems(settings: Mapping, *, production: bool) -> list[str]:
     database_url = settings.get("SQLALCHEMY_DATABASE_URI") or ""
     if production:
         problems += secret_key_problems(settings.get("SECRET_KEY"))
+        problems += identity_code_key_problems(settings.get("IDENTITY_CODE_KEY"))
         if database_url.startswith("sqlite"):
             problems.append("DATABASE_URL must name the shared PostgreSQL database, not SQLite")
     problems += database_problems(database_url)

@@ -1,4 +1,6 @@
-"""The files of a payout batch: the SEPA credit transfer (pain.001.001.03) and the payroll CSV.
+"""The bank file of a payout batch: the SEPA credit transfer (pain.001.001.03).
+
+The payroll file is in `app.payouts.payroll`.
 
 Plain values in, file contents out; no database. The bank file is built with
 ``sepaxml`` (amounts as integer cents) and checked against the XSD that ships
@@ -7,8 +9,6 @@ with it before anything is stored.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,23 +31,6 @@ MAX_NAME = 70
 _NOT_SEPA = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
 CENT = Decimal("0.01")
 
-PAYROLL_COLUMNS = (
-    "payout_item_id",
-    "expert_id",
-    "expert_name",
-    "assignment_id",
-    "work_date",
-    "gross_fee",
-    "withholding_percent",
-    "withholding",
-    "net_fee",
-    "tax_free_travel",
-    "daily_allowance",
-    "total_paid",
-)
-TOTAL_ROW_LABEL = "TOTAL"
-
-
 class BankFileInvalid(DomainError):
     """The pain.001 file did not pass its XML schema: nothing is stored."""
 
@@ -64,24 +47,6 @@ class Transfer:
     iban: str
     amount: Decimal
     remittance: str
-
-
-@dataclass(frozen=True)
-class PayrollRow:
-    """One payout item as the payroll system reads it."""
-
-    payout_item_id: int
-    expert_id: int
-    expert_name: str
-    assignment_id: int
-    work_date: date
-    fee: Decimal
-    withholding_percent: Decimal
-    withholding: Decimal
-    net_fee: Decimal
-    travel: Decimal
-    per_diem: Decimal
-    total_paid: Decimal
 
 
 def sepa_text(value: str, max_length: int = MAX_NAME) -> str:
@@ -182,39 +147,6 @@ def validate_pain001(document: bytes) -> None:
             "The bank file did not pass its check, so no batch was made. "
             "Check the names and account numbers of the experts in it."
         )
-
-
-def build_payroll_csv(rows: list[PayrollRow]) -> str:
-    """The payroll CSV: a header, one row per payout item and a totals row.
-
-    Comma-separated UTF-8, amounts with a decimal point, dates as YYYY-MM-DD
-    (the work date in Helsinki time); the totals row has "TOTAL" in the first column.
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(PAYROLL_COLUMNS)
-    for row in rows:
-        writer.writerow([
-            row.payout_item_id, row.expert_id, spreadsheet_text(row.expert_name), row.assignment_id,
-            row.work_date.isoformat(), _amount(row.fee), _amount(row.withholding_percent),
-            _amount(row.withholding), _amount(row.net_fee), _amount(row.travel),
-            _amount(row.per_diem), _amount(row.total_paid),
-        ])
-    zero = Decimal("0.00")
-    writer.writerow([
-        TOTAL_ROW_LABEL, "", "", "", "",
-        _amount(sum((r.fee for r in rows), zero)), "",
-        _amount(sum((r.withholding for r in rows), zero)),
-        _amount(sum((r.net_fee for r in rows), zero)),
-        _amount(sum((r.travel for r in rows), zero)),
-        _amount(sum((r.per_diem for r in rows), zero)),
-        _amount(sum((r.total_paid for r in rows), zero)),
-    ])
-    return out.getvalue()
-
-
-def _amount(value: Decimal) -> str:
-    return f"{value.quantize(CENT):f}"
 
 
 def spreadsheet_text(value: str) -> str:

@@ -12,7 +12,7 @@ def pay_expert(event: WorkPayable) -> PayoutItem:
     return create_payout_item(
         event.assignment, fee=event.fee, travel=event.travel, per_diem=event.per_diem,
         fee_schedule_id=event.fee_schedule_id, prepared_by_id=event.prepared_by_id,
-        now=event.now,
+        now=event.now, lines=event.lines,
     )
 
 

@@ -1,11 +1,12 @@
-"""Payout items (one per confirmed assignment) and the batches that pay them."""
+"""Payout items (one per confirmed assignment), their income components, the batches
+that pay them and the payroll system's wage types."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.checks import one_of
@@ -13,6 +14,21 @@ from app.common.timeutil import utcnow
 from app.common.types import FixedDecimal, Money, UTCDateTime
 from app.extensions import db
 from app.payouts.states import PAYOUT_BATCH_STATUSES, PAYOUT_ITEM_STATUSES
+
+#: The income components of a payout item, each reported under its own income type.
+#: The two "correction" components hold a total given by hand (corrected by finance, or
+#: an item made without the fee engine's lines).
+PAYOUT_COMPONENTS = (
+    "fee",
+    "kilometre_allowance",
+    "passenger_supplement",
+    "public_transport",
+    "parking",
+    "daily_allowance_full",
+    "daily_allowance_partial",
+    "travel_correction",
+    "daily_allowance_correction",
+)
 
 
 class PayoutBatch(db.Model):
@@ -35,7 +51,8 @@ class PayoutBatch(db.Model):
     item_count: Mapped[int] = mapped_column(Integer)
     sepa_message_id: Mapped[str] = mapped_column(String(35), unique=True)
     sepa_xml: Mapped[str] = mapped_column(Text)
-    payroll_csv: Mapped[str] = mapped_column(Text)
+    #: The payment date (Helsinki): the bank file's execution date, then the day it was paid.
+    execution_date: Mapped[date] = mapped_column(Date)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -94,3 +111,59 @@ class PayoutItem(db.Model):
     batch: Mapped[PayoutBatch | None] = relationship(back_populates="items")
     assignment: Mapped[Assignment] = relationship()  # noqa: F821
     expert: Mapped[ExpertProfile] = relationship()  # noqa: F821
+    components: Mapped[list[PayoutComponent]] = relationship(
+        back_populates="item", order_by="PayoutComponent.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class PayoutComponent(db.Model):
+    """One income component of a payout item, kept as the fee engine priced it.
+
+    Written when the item is created (and again when finance corrects it), so
+    the payroll file never recomputes with later schedules or rates. The fee
+    carries the whole withholding; the tax-free components none.
+    """
+
+    __tablename__ = "payout_components"
+    __table_args__ = (
+        one_of("component", PAYOUT_COMPONENTS, "component_known"),
+        CheckConstraint("amount >= 0 AND withholding >= 0", name="amounts_not_negative"),
+        CheckConstraint("net + withholding = amount", name="net_sum"),
+        Index("ix_payout_components_item_position", "payout_item_id", "position", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payout_item_id: Mapped[int] = mapped_column(ForeignKey("payout_items.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    component: Mapped[str] = mapped_column(String(40))
+    #: The fee's assignment type code (fee components only): the wage type may depend on it.
+    assignment_type: Mapped[str | None] = mapped_column(String(40))
+    #: Fee: units; kilometre allowance: km; passenger supplement: passenger-km; daily
+    #: allowance: 1 or 0.5; tickets, parking and corrections: none.
+    quantity: Mapped[Decimal | None] = mapped_column(FixedDecimal(2))
+    #: Euros per unit of ``quantity`` (per km for the kilometre parts).
+    rate: Mapped[Decimal | None] = mapped_column(FixedDecimal(4))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    withholding: Mapped[Decimal] = mapped_column(Money())
+    net: Mapped[Decimal] = mapped_column(Money())
+    #: Daily allowance halved for free meals.
+    halved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    item: Mapped[PayoutItem] = relationship(back_populates="components")
+
+
+class WageType(db.Model):
+    """The payroll system's wage-type code of one income component (admin-editable).
+
+    ``component`` is a `PAYOUT_COMPONENTS` name, or ``fee:<assignment type>``
+    for the fee of one type of work (``fee`` is used for types without a row).
+    """
+
+    __tablename__ = "wage_types"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    component: Mapped[str] = mapped_column(String(60), unique=True)
+    code: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

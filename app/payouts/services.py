@@ -16,7 +16,7 @@ pay an item twice, on PostgreSQL or SQLite. Services flush; the request commits.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -40,13 +40,14 @@ from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.events import publish
 from app.common.timeutil import to_helsinki
 from app.experts.iban import mask_iban
+from app.experts.identity_code import InvalidToken, decrypt_identity_code
 from app.experts.models import ExpertProfile
 from app.extensions import db
-from app.fees.rules import compute_payout
+from app.fees.rules import Line, compute_payout
 from app.mail.services import queue_mail
-from app.payouts import exports, totp
+from app.payouts import exports, payroll, totp
 from app.payouts.events import BatchPaid
-from app.payouts.models import PayoutBatch, PayoutItem
+from app.payouts.models import PayoutBatch, PayoutComponent, PayoutItem, WageType
 from app.payouts.states import PAYOUT_BATCH, PAYOUT_ITEM
 
 #: Who handles payouts.
@@ -109,10 +110,13 @@ def create_payout_item(
     prepared_by_id: int | None,
     now: datetime,
     actor: User | None = None,
+    lines: Sequence[Line] = (),
 ) -> PayoutItem:
     """The payout item of a confirmed (or late-cancelled) assignment, waiting for approval.
 
-    ``fee``, ``travel`` and ``per_diem`` are the fee engine's amounts; the
+    ``fee``, ``travel`` and ``per_diem`` are the fee engine's amounts and
+    ``lines`` its lines, kept as the item's income components for the payroll
+    (without lines the fee is one component); the
     withholding comes from the expert's tax-card percentage (60 % without one)
     through `compute_payout`. ``prepared_by_id`` is whoever reported the work
     (they may never approve it); ``actor`` is who confirmed, for the audit log.
@@ -145,6 +149,7 @@ def create_payout_item(
         created_at=now,
         prepared_by_id=prepared_by_id,
     )
+    store_components(item, lines, assignment.order.assignment_type.code)
     db.session.add(item)
     db.session.flush()
     record_audit(actor, "payout_item_created", "payout_item", item.id,
@@ -152,6 +157,46 @@ def create_payout_item(
                  per_diem=item.per_diem, withholding_percent=item.withholding_percent,
                  total_paid=item.total_paid)
     return item
+
+
+def store_components(item: PayoutItem, lines: Sequence[Line], assignment_type: str) -> None:
+    """Keep the fee engine's ``lines`` as the item's income components (checked to add up to
+    the item's fee, travel and daily allowance); the item's amounts must be set."""
+    components = payroll.components_from_lines(
+        lines, assignment_type, item.fee, item.withholding, item.travel, item.per_diem)
+    _check_components(components, item)
+    _set_components(item, components)
+
+
+def _check_components(components: list[payroll.Component], amounts) -> None:
+    """The components add up to the item's fee, travel and daily allowance exactly."""
+    def total(kinds) -> Decimal:
+        return sum((c.amount for c in components if c.component in kinds), Decimal("0.00"))
+
+    if (total(("fee",)), total(payroll.TRAVEL_COMPONENTS),
+            total(payroll.PER_DIEM_COMPONENTS)) != (amounts.fee, amounts.travel,
+                                                    amounts.per_diem):
+        raise InvalidInput("The priced lines do not add up to the amounts.",
+                           code="invalid_amount")
+
+
+def _set_components(item: PayoutItem, components: list[payroll.Component]) -> None:
+    """Replace the item's stored components (flushing the removal first: positions are unique)."""
+    if item.components:
+        item.components.clear()
+        db.session.flush()
+    item.components.extend(
+        PayoutComponent(position=position, component=c.component,
+                        assignment_type=c.assignment_type, quantity=c.quantity, rate=c.rate,
+                        amount=c.amount, withholding=c.withholding, net=c.net, halved=c.halved)
+        for position, c in enumerate(components, start=1)
+    )
+
+
+def stored_components(item: PayoutItem) -> list[payroll.Component]:
+    """The item's components as the payroll module reads them."""
+    return [payroll.Component(c.component, c.amount, c.withholding, c.quantity, c.rate,
+                              c.assignment_type, c.halved) for c in item.components]
 
 
 # --- checks shared by the decisions ---------------------------------------------------------
@@ -376,6 +421,11 @@ def edit_payout_item(actor: User, item_id: int, travel: object, per_diem: object
            "status": item.status}
     amounts = compute_payout(_Amounts(item.fee, new_travel, new_per_diem),
                              item.withholding_percent)
+    components = payroll.corrected_components(stored_components(item), amounts.travel,
+                                              amounts.per_diem, amounts.withholding)
+    _check_components(components, amounts)
+    _set_components(item, components)
+    db.session.flush()
     _move_items([item], item.status, action, travel=amounts.travel,
                 per_diem=amounts.per_diem, withholding=amounts.withholding,
                 net_fee=amounts.net_fee, total_paid=amounts.total_paid,
@@ -412,6 +462,16 @@ def _payee_iban(expert: ExpertProfile) -> str | None:
         return None
 
 
+def _identity_code_readable(expert: ExpertProfile) -> bool:
+    """Whether the stored code decrypts with today's key (checked, never shown or kept), so
+    that a batch is never made whose payroll file could not be."""
+    try:
+        decrypt_identity_code(expert.identity_code_encrypted, current_app.config)
+    except InvalidToken:
+        return False
+    return True
+
+
 def _message_id(now: datetime) -> str:
     """A new pain.001 message id (at most 35 characters), also the batch's reference."""
     return f"KP-{to_helsinki(now):%Y%m%d%H%M%S}-{secrets.token_hex(4).upper()}"
@@ -427,12 +487,14 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     """A batch of approved items (``item_ids``, or None for every approved item).
 
     Builds the pain.001 (one net payment per expert: the sum of their items'
-    total paid) and the payroll CSV (one row per item and a totals row),
-    validates the bank file against its XSD and only then stores the batch and
-    moves the items into it. Any refusal or failure raises before anything is
+    total paid), validates it against its XSD and only then stores the batch and
+    moves the items into it; the payroll file is built from the items' stored
+    components when it is downloaded (`payroll_file`), so its payment date
+    follows the batch. Any refusal or failure raises before anything is
     written or inside the same transaction, which the request then rolls back:
     there is never a half-made batch. 409 for items not approved (or already in
-    a batch or paid), 422 when an expert has no valid IBAN (all are named).
+    a batch or paid), 422 when an expert has no valid IBAN or no personal
+    identity code (all are named).
     """
     _require_finance(actor)
     debtor_name, debtor_iban, debtor_bic = _debtor()
@@ -460,7 +522,22 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
                            "them to add it on their profile, or leave their payouts out of the "
                            "batch.", code="missing_iban", values={"names": ", ".join(missing)})
     left_out = _leave_out_nameless(items, by_expert, experts)
+    no_code = sorted(experts[i].user.full_name for i in by_expert
+                     if not experts[i].identity_code_encrypted)
+    if no_code:
+        raise InvalidInput("These experts have not given their personal identity code, which "
+                           "the payroll needs from the first payout: %(names)s. Ask them to add "
+                           "it with their bank details, or leave their payouts out of the batch.",
+                           code="missing_identity_code", values={"names": ", ".join(no_code)})
+    unreadable = sorted(experts[i].user.full_name for i in by_expert
+                        if not _identity_code_readable(experts[i]))
+    if unreadable:
+        raise Conflict("The personal identity codes of these experts cannot be read with the "
+                       "key in the configuration (IDENTITY_CODE_KEY), so no payroll file could "
+                       "be made: %(names)s.", code="identity_code_unreadable",
+                       values={"names": ", ".join(unreadable)})
     message_id = _message_id(now)
+    execution_date = to_helsinki(now).date()
     transfers = []
     #: The remittance text per language: the same for every expert who reads that language.
     remittances: dict[str | None, str] = {}
@@ -478,22 +555,14 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
         raise Conflict("These payouts add up to nothing to transfer.", code="nothing_to_pay")
     document = exports.build_pain001(
         debtor_name=debtor_name, debtor_iban=debtor_iban, debtor_bic=debtor_bic,
-        message_id=message_id, execution_date=to_helsinki(now).date(), transfers=transfers,
+        message_id=message_id, execution_date=execution_date, transfers=transfers,
         created_at=now)
     exports.validate_pain001(document)
-    payroll = exports.build_payroll_csv([
-        exports.PayrollRow(
-            payout_item_id=i.id, expert_id=i.expert_id,
-            expert_name=experts[i.expert_id].user.full_name, assignment_id=i.assignment_id,
-            work_date=to_helsinki(i.work_date).date(), fee=i.fee,
-            withholding_percent=i.withholding_percent, withholding=i.withholding,
-            net_fee=i.net_fee, travel=i.travel, per_diem=i.per_diem, total_paid=i.total_paid)
-        for i in items
-    ])
     batch = PayoutBatch(
         status="exported", created_by_id=actor.id, created_at=now,
         total_net=sum((t.amount for t in transfers), Decimal("0.00")), item_count=len(items),
-        sepa_message_id=message_id, sepa_xml=document.decode("utf-8"), payroll_csv=payroll,
+        sepa_message_id=message_id, sepa_xml=document.decode("utf-8"),
+        execution_date=execution_date,
     )
     db.session.add(batch)
     db.session.flush()
@@ -539,9 +608,55 @@ def _batch_for_finance(actor: User, batch_id: int, *, lock: bool = False) -> Pay
     return batch
 
 
+def payroll_file(actor: User, batch_id: int, fmt: str) -> tuple[PayoutBatch, bytes]:
+    """The batch's payroll file in ``fmt`` (``fi`` or ``machine``), one row per component.
+
+    Finance only (not administrators: the file has identity codes). Every payee's
+    identity code is decrypted for the file, and
+    each such read is written to the audit log, as is the download itself.
+    """
+    if fmt not in payroll.FORMATS:
+        raise InvalidInput("Choose the file format fi or machine.", code="invalid_value",
+                           field="format")
+    batch = _batch_for_finance(actor, batch_id)
+    if actor.role != FINANCE:
+        raise PermissionDenied("Only finance may read personal identity codes.")
+    items = list(db.session.scalars(
+        select(PayoutItem).where(PayoutItem.batch_id == batch.id).order_by(PayoutItem.id)
+        .options(selectinload(PayoutItem.components),
+                 selectinload(PayoutItem.expert).selectinload(ExpertProfile.user))))
+    codes = {}
+    for item in items:
+        if item.expert_id not in codes:
+            codes[item.expert_id] = decrypt_identity_code(
+                item.expert.identity_code_encrypted, current_app.config) or ""
+            record_audit(actor, "identity_code_read", "expert_profile", item.expert_id,
+                         purpose="payroll", batch=batch.id)
+    rows = [
+        payroll.PayrollRow(
+            payee_name=item.expert.user.full_name, payee_identity_code=codes[item.expert_id],
+            payout_item_id=item.id, assignment_id=item.assignment_id,
+            work_date=to_helsinki(item.work_date).date(), component=component)
+        for item in items for component in stored_components(item)
+    ]
+    content = payroll.build_payroll_csv(
+        rows, fmt=fmt, payer_business_id=current_app.config.get("PAYER_BUSINESS_ID") or "",
+        batch_reference=batch.sepa_message_id, payment_date=batch.execution_date,
+        wage_types=wage_type_codes())
+    record_audit(actor, "payout_batch_downloaded", "payout_batch", batch.id, file="payroll",
+                 format=fmt)
+    db.session.flush()
+    return batch, content
+
+
+def wage_type_codes() -> dict[str, str]:
+    """Every component's wage-type code (``fee:<type>`` keys for fees by type of work)."""
+    return {row.component: row.code for row in db.session.scalars(select(WageType))}
+
+
 def record_batch_download(actor: User, batch_id: int, kind: str) -> PayoutBatch:
-    """Finance downloads a batch's bank file (``"pain001"``) or payroll CSV (``"payroll"``);
-    every download goes to the audit log."""
+    """Finance downloads a batch's bank file (``"pain001"``); every download goes to the
+    audit log (the payroll file: `payroll_file`)."""
     batch = _batch_for_finance(actor, batch_id)
     record_audit(actor, "payout_batch_downloaded", "payout_batch", batch.id, file=kind)
     return batch
@@ -557,7 +672,7 @@ def mark_batch_paid(actor: User, batch_id: int, now: datetime) -> PayoutBatch:
         update(PayoutBatch)
         .where(PayoutBatch.id == batch.id, PayoutBatch.status == batch.status)
         .values(status=PAYOUT_BATCH.next_state(batch.status, "mark_paid"), paid_at=now,
-                paid_by_id=actor.id)
+                paid_by_id=actor.id, execution_date=to_helsinki(now).date())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

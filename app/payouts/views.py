@@ -27,19 +27,27 @@ from app.common.errors import DomainError, translated
 from app.common.paging import parse_limit
 from app.common.timeutil import to_helsinki, utcnow
 from app.experts.iban import mask_iban
+from app.experts.services import masked_identity_code, read_identity_code
 from app.extensions import db
+from app.fees.services import active_assignment_types
 from app.payouts import queries, services, totp
+from app.payouts import wage_types as wage_type_service
 from app.payouts.forms import (
     ApproveForm,
     BatchForm,
     EditForm,
     PaidForm,
     RejectForm,
+    RevealIdentityCodeForm,
     TwoFactorForm,
+    wage_type_codes,
+    wage_type_field,
+    wage_type_form,
 )
 from app.payouts.statement import statement_csv
 from app.payouts.states import PAYOUT_ITEM_STATUSES
 from app.web.forms import attach_error
+from app.web.templating import localized_name
 
 bp = Blueprint("payouts", __name__, url_prefix="/finance")
 money_bp = Blueprint("money", __name__, url_prefix="/expert/money")
@@ -169,7 +177,7 @@ def approve():
 
 
 def _item_page(item_id: int, reject_form=None, edit_form=None, approve_form=None,
-               code: int = 200):
+               code: int = 200, identity_code: str | None = None):
     try:
         item = queries.payout_item(item_id)
     except DomainError:
@@ -183,7 +191,25 @@ def _item_page(item_id: int, reject_form=None, edit_form=None, approve_form=None
         reject_form=reject_form or RejectForm(prefix="reject", formdata=None),
         edit_form=edit_form, approve_form=approve_form or ApproveForm(formdata=None),
         iban=mask_iban(item.expert.iban),
+        masked_identity_code=masked_identity_code(item.expert),
+        identity_code=identity_code, reveal_form=RevealIdentityCodeForm(formdata=None),
     ), code
+
+
+@bp.route("/payouts/<int:item_id>/identity-code", methods=["POST"])
+@role_required(FINANCE)
+def reveal_identity_code(item_id: int):
+    """Finance sees the payee's identity code in full; the read is audited."""
+    form = RevealIdentityCodeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        found = queries.payout_item(item_id)
+        code = read_identity_code(current_user, found.expert_id, purpose="payout_item")
+    except DomainError as error:
+        abort(error.status)
+    db.session.commit()
+    return _item_page(item_id, identity_code=code)
 
 
 @bp.route("/payouts/<int:item_id>")
@@ -293,7 +319,7 @@ def batch(batch_id: int):
     return _batch_page(batch_id)
 
 
-def _download(body: str, mimetype: str, filename: str) -> Response:
+def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -313,15 +339,16 @@ def download_bank_file(batch_id: int):
 
 
 @bp.route("/batches/<int:batch_id>/payroll.csv")
-@role_required(FINANCE, ADMIN)
+@role_required(FINANCE)
 def download_payroll(batch_id: int):
+    fmt = request.args.get("format") or "fi"
     try:
-        found = services.record_batch_download(current_user, batch_id, "payroll")
+        found, content = services.payroll_file(current_user, batch_id, fmt)
     except DomainError as error:
         abort(error.status)
     db.session.commit()
-    return _download(found.payroll_csv, "text/csv; charset=utf-8",
-                     f"{found.sepa_message_id}-payroll.csv")
+    return _download(content, "text/csv; charset=utf-8",
+                     f"{found.sepa_message_id}-payroll-{fmt}.csv")
 
 
 @bp.route("/batches/<int:batch_id>/paid", methods=["POST"])
@@ -414,3 +441,33 @@ def statement_download(year: int):
         f'attachment; filename="kokemuspankki-{earnings.year}.csv"')
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# --- wage types of the payroll file (administrator) ---------------------------------------
+
+
+@bp.route("/wage-types", methods=["GET", "POST"])
+@role_required(ADMIN)
+def wage_types():
+    rows = wage_type_service.wage_type_rows()
+    names = {t.code: localized_name(t) for t in active_assignment_types()}
+    form = wage_type_form(rows, names, formdata=request.form if request.method == "POST"
+                          else None)
+    if request.method == "POST" and form.validate():
+        try:
+            changed = wage_type_service.update_wage_types(current_user,
+                                                          wage_type_codes(form, rows), utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            if error.field and error.field in {row.component for row in rows}:
+                wage_type_field(form, error.field).errors = [translated(error)]
+            else:
+                flash(translated(error), "error")
+        else:
+            db.session.commit()
+            flash(ngettext("%(num)d wage type was changed.", "%(num)d wage types were changed.",
+                           len(changed)), "success")
+            return redirect(url_for("payouts.wage_types"))
+    fields = [wage_type_field(form, row.component) for row in rows]
+    return render_template("payouts/wage_types.html", form=form, fields=fields), (
+        422 if request.method == "POST" else 200)

@@ -40,6 +40,7 @@ from app.audit.models import AuditEntry
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.timeutil import utcnow
+from app.experts.services import erase_identity_code
 from app.extensions import db
 from app.mail.models import OutboxMessage
 
@@ -325,7 +326,8 @@ def _forget_mail(user: User, email: str) -> None:
 def erase_payment_data(user: User, now: datetime) -> None:
     """The one place where a closed account's e-mail and payment details are erased.
 
-    Add every new piece of payment data here (e.g. the personal identity code).
+    Add every new piece of payment data here. The personal identity code stays
+    until now because the payroll of the last payouts needs it.
     """
     email = user.email
     profile = user.expert_profile
@@ -333,6 +335,7 @@ def erase_payment_data(user: User, now: datetime) -> None:
         if profile.iban:
             _scrub_everywhere(user, [profile.iban], skip_users=False)
         profile.iban = None
+        erase_identity_code(profile)
         profile.withholding_percent = None
         profile.home_municipality_code = None
     _forget_mail(user, email)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.fees.models import AssignmentType, FeeRuleRow, FeeSchedule, TravelRate
+from app.payouts.models import WageType
 from app.reference.models import ExpertiseArea, Municipality, Postcode
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -52,6 +53,7 @@ def load_reference_data() -> dict[str, int]:
         "postcodes": _load_postcodes(),
         "travel_rates": _load_travel_rates(),
         "assignment_types": _load_fee_schedule(),
+        "wage_types": _load_wage_types(),
     }
     db.session.flush()
     return counts
@@ -151,3 +153,13 @@ def _load_fee_schedule() -> int:
             )
         db.session.add(schedule)
     return len(SEEDED_ASSIGNMENT_TYPES)
+
+
+def _load_wage_types() -> int:
+    """Seed the payroll wage types; a component that has a row keeps its (edited) code."""
+    existing = set(db.session.scalars(select(WageType.component)))
+    rows = _rows("wage-types.csv")
+    for row in rows:
+        if row["component"] not in existing:
+            db.session.add(WageType(component=row["component"], code=row["code"]))
+    return len(rows)

@@ -214,15 +214,16 @@ def remove_old_receipts(now: datetime) -> int:
 
 
 def clear_old_bank_files(now: datetime) -> int:
-    """Empty the stored SEPA and payroll files of batches made before the voucher cutoff.
+    """Empty the stored SEPA files of batches made before the voucher cutoff.
 
-    The batch row with its totals and items is bookkeeping and stays.
+    The batch row with its totals and items (and the items' income components, from
+    which the payroll file is built on download) is bookkeeping and stays.
     """
     result = db.session.execute(
         update(PayoutBatch)
         .where(PayoutBatch.created_at < voucher_cutoff(now),
-               or_(PayoutBatch.sepa_xml != "", PayoutBatch.payroll_csv != ""))
-        .values(sepa_xml="", payroll_csv="")
+               PayoutBatch.sepa_xml != "")
+        .values(sepa_xml="")
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

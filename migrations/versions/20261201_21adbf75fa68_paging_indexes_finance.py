@@ -4,14 +4,14 @@ The approval queue per status, a batch's items by expert, the batches newest fir
 invoices (all, per status, per organisation) newest first.
 
 Revision ID: 21adbf75fa68
-Revises: c222f6525c0e
+Revises: 225fb22c7cbf
 Create Date: 2026-12-01 19:30:00
 """
 
 from alembic import op
 
 revision = "21adbf75fa68"
-down_revision = "c222f6525c0e"
+down_revision = "225fb22c7cbf"
 branch_labels = None
 depends_on = None
 

@@ -149,3 +149,40 @@ def test_only_administrators_see_the_page_and_the_csv(client, login):
     login(client, factories.user("coordinator").email)
     assert client.get("/admin/audit").status_code == 403
     assert client.get("/admin/audit.csv").status_code == 403
+
+
+def test_every_action_the_app_records_has_a_plain_language_name():
+    """A new ``record_audit(actor, "action", …)`` needs its name on the audit log page."""
+    import re
+    from pathlib import Path
+
+    from app.audit.labels import ACTIONS
+
+    root = Path(__file__).resolve().parents[2] / "app"
+    recorded = set()
+    for path in root.rglob("*.py"):
+        recorded |= set(re.findall(r'record_audit\([^,()]*,\s*"([a-z_]+)"', path.read_text()))
+    assert len(recorded) > 50
+    assert sorted(recorded - set(ACTIONS)) == []
+
+
+def test_identity_code_reads_and_data_exports_appear_in_the_audit_log(client, api_token):
+    """Reads of identity codes and data exports, made by the real services, are listed."""
+    from app.experts.services import read_identity_code
+    from app.privacy.services import export_data
+    from tests.payouts.helpers import expert_with_iban
+
+    finance = factories.user("finance")
+    expert = expert_with_iban()
+    read_identity_code(finance, expert.id, "payroll")
+    export_data(expert.user, expert.user_id)
+    admin = factories.user("admin")
+    db.session.commit()
+    token = api_token(client, admin.email)
+
+    reads = api_get(client, token, f"?action=identity_code_read&object_id={expert.id}").json
+    exports = api_get(client, token, f"?action=data_exported&actor_id={expert.user_id}").json
+
+    assert [(e["actor_id"], e["object_type"]) for e in reads["items"]] == [
+        (finance.id, "expert_profile")]
+    assert [e["object_id"] for e in exports["items"]] == [str(expert.user_id)]

@@ -297,7 +297,7 @@ class Seeder:
             "id": batch_id, "status": "paid", "created_by_id": 1, "created_at": self.now,
             "total_net": sum((p["net_fee"] for p in paid), Decimal("0.00")),
             "item_count": len(paid), "sepa_message_id": "BENCH-1", "sepa_xml": "",
-            "payroll_csv": "", "paid_at": self.now,
+            "execution_date": self.now.date(), "paid_at": self.now,
         }])
         bulk(Order, orders)
         bulk(OrderSession, sessions)

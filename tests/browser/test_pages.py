@@ -331,6 +331,8 @@ CASES: list[Case] = [
     Case(ADMIN, "/admin/areas"),
     Case(ADMIN, "/admin/areas", 422, submit('form[action$="#add"]'), "empty"),
     Case(ADMIN, "/admin/areas/{area}"),
+    Case(ADMIN, "/finance/wage-types"),
+    Case(ADMIN, "/finance/wage-types", 422, submit("main form", {"#wt_fee": ""}), "empty"),
     Case(ADMIN, "/coordinator/", note="admin"),
     # Every signed-in user changes their own password here.
     *[Case(user, "/password/change")

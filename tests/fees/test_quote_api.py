@@ -59,6 +59,35 @@ def test_travel_may_be_left_out(client):
     assert response.get_json()["units"] == 2
 
 
+def test_kilometres_with_passengers_are_rounded_once(client):
+    """555.05 km with 3 passengers in 2023: 555.05 × (0.53 + 3 × 0.04) = 360.7825 -> 360.78
+    (rounding the car and the passengers apart would give 294.18 + 66.61 = 360.79)."""
+    response = client.post("/api/v1/fees/quote", json={
+        "assignment_type": "lecture", "duration_minutes": 45, "date": "2023-06-01",
+        "travel": {"km_driven": "555.05", "passengers": 3}})
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert answer["travel"] == "360.78"
+    assert [line["kind"] for line in answer["lines"]] == ["fee", "car"]
+    assert answer["lines"][1]["amount"] == "360.78"
+    page = client.get("/prices", query_string={
+        "assignment_type": "lecture", "duration_minutes": "45", "date": "2023-06-01",
+        "km_driven": "555,05", "passengers": "3"})
+    assert page.status_code == 200
+    assert "360,78" in page.get_data(as_text=True)
+
+
+def test_tickets_and_parking_are_priced_in_a_year_without_rates(client):
+    body = {"assignment_type": "lecture", "duration_minutes": 45, "date": "2021-05-05",
+            "travel": {"public_transport_eur": "12.40", "parking_eur": "3.00"}}
+    response = client.post("/api/v1/fees/quote", json=body)
+    assert response.status_code == 200, response.get_json()
+    assert (response.get_json()["travel"], response.get_json()["total"]) == ("15.40", "45.40")
+    body["travel"]["km_driven"] = "10"
+    response = client.post("/api/v1/fees/quote", json=body)
+    assert response.get_json()["error"]["code"] == "no_travel_rate"
+
+
 GOOD = {"assignment_type": "lecture", "duration_minutes": 45, "date": "2026-03-10",
         "travel": {"km_driven": "84", "one_way_km": "42", "trip_hours": "2.5"}}
 

@@ -34,6 +34,7 @@ from app.fees.rules import (
     compute_quote,
     describe_line,
     fee_units,
+    kilometre_parts,
     rates_for,
     rule_for,
 )
@@ -155,9 +156,87 @@ def test_worked_case_lines():
     (case_11,) = [row for row in CASES if row["case"] == "11"]
     quote = quote_case(case_11)
     assert quote.units == 2
-    assert kinds(quote) == ["fee", "car", "passengers", "parking"]
-    assert [str(line.amount) for line in quote.lines] == ["30.00", "37.76", "5.12", "6.00"]
-    assert line_of(quote, "passengers").quantity == Decimal(128)
+    assert kinds(quote) == ["fee", "car", "parking"]
+    assert [str(line.amount) for line in quote.lines] == ["30.00", "42.88", "6.00"]
+    car = line_of(quote, "car")
+    assert (car.quantity, car.unit_price, car.passengers) == (Decimal(64), Decimal("0.67"), 2)
+    assert kilometre_parts(car) == (Decimal("37.76"), Decimal("5.12"))
+
+
+#: The one-rounding rule: km × (car rate + passengers × passenger rate), rounded once.
+#: (year, km, passengers, one line, two lines rounded apart, kilometre allowance, supplement)
+ONE_ROUNDING_CASES = [
+    (2023, "555.05", 3, "360.78", "360.79", "294.18", "66.60"),
+    (2023, "12.5", 1, "7.13", "7.13", "6.63", "0.50"),  # 6.625 + 0.5: both ways 7.13
+    (2024, "10.05", 1, "6.13", "6.13", "5.73", "0.40"),
+    (2024, "33.35", 2, "21.68", "21.68", "19.01", "2.67"),
+    (2025, "40.25", 1, "25.36", "25.36", "23.75", "1.61"),
+    (2026, "84", 1, "49.56", "49.56", "46.20", "3.36"),
+    (2026, "0.01", 8, "0.01", "0.01", "0.01", "0.00"),
+    (2026, "12.35", 3, "8.27", "8.27", "6.79", "1.48"),
+    (2023, "100.1", 2, "61.06", "61.06", "53.05", "8.01"),
+    (2023, "10.5", 1, "5.99", "5.99", "5.57", "0.42"),
+    (2025, "0.9", 5, "0.71", "0.71", "0.53", "0.18"),
+    (2024, "1.25", 1, "0.76", "0.76", "0.71", "0.05"),
+    (2026, "0.125", 1, "0.07", "0.08", "0.07", "0.00"),
+    (2025, "0.625", 1, "0.39", "0.40", "0.37", "0.02"),
+    (2023, "5.5", 0, "2.92", "2.92", "2.92", "0.00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("year", "km", "passengers", "one_line", "two_lines", "car", "supplement"),
+    ONE_ROUNDING_CASES,
+    ids=lambda value: str(value),
+)
+def test_kilometre_allowance_is_rounded_once(
+    year, km, passengers, one_line, two_lines, car, supplement
+):
+    rates = RATES[year]
+    quote = compute_quote(
+        LECTURE, 45, remote=False, travel=trip(km_driven=km, passengers=passengers), rates=rates
+    )
+    line = line_of(quote, "car")
+    assert line.amount == Decimal(one_line)
+    assert line.amount == round_cents(
+        Decimal(km) * (rates.car_per_km + passengers * rates.passenger_per_km)
+    )
+    # The old rule rounded the car and the passengers apart; the table knows where it differs.
+    apart = round_cents(Decimal(km) * rates.car_per_km) + round_cents(
+        Decimal(km) * passengers * rates.passenger_per_km
+    )
+    assert apart == Decimal(two_lines)
+    assert kilometre_parts(line) == (Decimal(car), Decimal(supplement))
+    assert sum(kilometre_parts(line)) == line.amount
+    assert quote.travel == line.amount
+
+
+def test_one_rounding_table_has_cases_where_the_rules_differ():
+    assert sum(case[3] != case[4] for case in ONE_ROUNDING_CASES) >= 3
+
+
+def test_worked_cases_agree_under_both_rules():
+    """The shared worked cases come out the same under the old and the new rule."""
+    for row in CASES:
+        if row["expected_total"] == "error" or row["remote"] == "yes":
+            continue
+        rates = RATES[date.fromisoformat(row["date"]).year]
+        km, passengers = Decimal(row["km_driven"]), int(row["passengers"])
+        once = round_cents(km * (rates.car_per_km + passengers * rates.passenger_per_km))
+        apart = round_cents(km * rates.car_per_km) + round_cents(
+            km * passengers * rates.passenger_per_km
+        )
+        assert once == apart, row["case"]
+
+
+def test_tickets_and_parking_need_no_rates():
+    claim = trip(public_transport_eur="12.40", parking_eur="3", one_way_km=40, trip_hours=5)
+    quote = compute_quote(LECTURE, 45, remote=False, travel=claim, rates=None)
+    assert kinds(quote) == ["fee", "public_transport", "parking"]
+    assert quote.travel == Decimal("15.40")
+    for needing in (trip(km_driven="0.01"), trip(one_way_km="15.01", trip_hours="6.01")):
+        with pytest.raises(NoTravelRate):
+            compute_quote(LECTURE, 45, remote=False, travel=needing, rates=None)
 
 
 # --- fee units ----------------------------------------------------------------------------
@@ -216,13 +295,17 @@ def test_car_line():
     assert describe_line(car) == "Car: 84 km × 0.55 €/km"
 
 
-def test_passengers_line():
+def test_passengers_raise_the_per_km_rate():
     quote = quote_2026(km_driven="100", passengers=3)
-    passengers = line_of(quote, "passengers")
-    assert passengers.amount == Decimal("12.00")  # 100 km × 3 × 0.04
-    assert passengers.quantity == Decimal(300)
+    car = line_of(quote, "car")
+    assert car.amount == Decimal("67.00")  # 100 km × (0.55 + 3 × 0.04)
+    assert (car.quantity, car.unit_price) == (Decimal(100), Decimal("0.67"))
+    assert kinds(quote) == ["fee", "car"]
     assert quote.travel == Decimal("67.00")
-    assert describe_line(passengers) == "Passengers: 300 passenger-km × 0.04 €/km"
+    assert describe_line(car) == (
+        "Car: 100 km × 0.67 €/km (car 0.55 €/km, passengers 3 × 0.04 €/km)"
+    )
+    assert kilometre_parts(car) == (Decimal("55.00"), Decimal("12.00"))
 
 
 def test_passengers_without_km_give_no_line():
@@ -349,9 +432,9 @@ def test_round_cents_half_up(value, rounded):
 
 
 def test_each_line_is_rounded_before_summing():
-    # Car 0.01 km × 0.5 = 0.005 -> 0.01; passengers 0.01 × 1 × 0.5 = 0.005 -> 0.01.
+    # Car 0.01 km × 0.5 = 0.005 -> 0.01; parking 0.005 -> 0.01.
     rates = TravelRates(2030, Decimal("0.5"), Decimal("0.5"), Decimal(25), Decimal(54))
-    claim = trip(km_driven="0.01", passengers=1)
+    claim = trip(km_driven="0.01", parking_eur="0.005")
     quote = compute_quote(LECTURE, 45, remote=False, travel=claim, rates=rates)
     assert [str(line.amount) for line in quote.lines] == ["30.00", "0.01", "0.01"]
     assert quote.travel == Decimal("0.02")  # summing first would give round(0.010) = 0.01
@@ -612,8 +695,7 @@ def test_describe_lines_in_english():
     )
     assert [describe_line(line) for line in quote.lines] == [
         "Fee: 2 × 30.00 €",
-        "Car: 12.5 km × 0.55 €/km",
-        "Passengers: 12.5 passenger-km × 0.04 €/km",
+        "Car: 12.5 km × 0.59 €/km (car 0.55 €/km, passengers 1 × 0.04 €/km)",
         "Public transport tickets",
         "Parking",
         "Daily allowance (partial), halved for free meals",

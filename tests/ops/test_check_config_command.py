@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.support.databases import on_postgres
 
@@ -17,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "MAIL_SERVER", "MAIL_PORT",
             "MAIL_USE_TLS", "MAIL_USERNAME", "MAIL_PASSWORD", "BASE_URL", "BANK_IBAN",
             "BANK_BIC", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "MANUAL_INVOICING",
-            "METRICS_TOKEN", "METRICS_ALLOWED_NETWORKS", "KOKEMUSPANKKI_ENV")
+            "METRICS_TOKEN", "METRICS_ALLOWED_NETWORKS", "KOKEMUSPANKKI_ENV",
+            "IDENTITY_CODE_KEY")
 
 
 @pytest.fixture
@@ -27,6 +29,7 @@ def complete(tmp_path, database_url, redis_url, smtp_port) -> dict[str, str]:
         "KOKEMUSPANKKI_ENV": "production",
         "INSTANCE_PATH": str(tmp_path),
         "SECRET_KEY": secrets.token_hex(32),
+        "IDENTITY_CODE_KEY": Fernet.generate_key().decode(),
         "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URI": redis_url,
         "MAIL_SERVER": "127.0.0.1",
@@ -71,6 +74,15 @@ def test_missing_secret_key_is_one_clear_line(app, complete):
         expected.append("DATABASE_URL must name the shared PostgreSQL database, not SQLite")
     assert problems_of(result) == expected
     assert "Traceback" not in result.stderr
+
+
+def test_missing_or_malformed_identity_code_key_is_named(app, complete):
+    del complete["IDENTITY_CODE_KEY"]
+    missing = problems_of(check_config(complete))
+    complete["IDENTITY_CODE_KEY"] = "not-a-fernet-key"
+    malformed = problems_of(check_config(complete))
+    assert missing[0].startswith("IDENTITY_CODE_KEY is not set")
+    assert malformed[0].startswith("IDENTITY_CODE_KEY is not a valid Fernet key")
 
 
 def test_unreachable_database_and_missing_key(app, complete, closed_port):

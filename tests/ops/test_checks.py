@@ -141,8 +141,9 @@ def test_production_configuration_lists_every_problem(closed_port):
     problems = checks.configuration_problems({
         "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://a:b@127.0.0.1:{closed_port}/x",
     }, production=True)
-    starts = ["SECRET_KEY is not set", "the database is not reachable",
-              "RATELIMIT_STORAGE_URI is memory://", "MAIL_SERVER is not set",
+    starts = ["SECRET_KEY is not set", "IDENTITY_CODE_KEY is not set",
+              "the database is not reachable", "RATELIMIT_STORAGE_URI is memory://",
+              "MAIL_SERVER is not set",
               "BASE_URL must be", "BANK_IBAN is not set", "BANK_BIC is not set",
               "no Stripe keys"]
     assert len(problems) == len(starts)

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.ops.conftest import free_port
@@ -49,7 +50,8 @@ def gunicorn(app, database_url, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "STRIPE_"))}
     env.update(
         KOKEMUSPANKKI_ENV="production", SECRET_KEY=secrets.token_hex(32),
-        DATABASE_URL=database_url, INSTANCE_PATH=str(tmp_path), METRICS_TOKEN=TOKEN,
+        IDENTITY_CODE_KEY=Fernet.generate_key().decode(), DATABASE_URL=database_url,
+        INSTANCE_PATH=str(tmp_path), METRICS_TOKEN=TOKEN,
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir), GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="2", RATELIMIT_STORAGE_URI="memory://", SCHEDULER_ENABLED="0",
     )

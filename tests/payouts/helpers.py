@@ -9,6 +9,7 @@ import pyotp
 
 from app.bookings.models import CompletionReport
 from app.common.timeutil import helsinki_to_utc
+from app.experts.services import store_identity_code
 from app.extensions import db
 from app.payouts import services
 from tests import factories
@@ -35,9 +36,18 @@ def helsinki(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -
     return helsinki_to_utc(date(year, month, day), time(hour, minute))
 
 
-def expert_with_iban(number: int = 0, **fields):
+#: Valid personal identity codes (examples of the Digital and Population Data Services Agency).
+IDENTITY_CODES = ("131052-308T", "010594Y9021", "020594X903P", "030594W903B", "040594V9030",
+                  "050594U903M", "010516B903X", "020516C903K", "030516D9037", "010501E9032")
+
+
+def expert_with_iban(number: int = 0, identity_code: str | None = "", **fields):
+    """An expert with a valid IBAN and identity code (``identity_code=None``: without one)."""
     fields.setdefault("iban", EXPERT_IBANS[number % len(EXPERT_IBANS)])
-    return factories.expert(**fields)
+    expert = factories.expert(**fields)
+    if identity_code is not None:
+        store_identity_code(expert, identity_code or IDENTITY_CODES[number % len(IDENTITY_CODES)])
+    return expert
 
 
 def confirmed_assignment(expert, starts_at: datetime, *, minutes: int = 45,

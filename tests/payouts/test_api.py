@@ -138,6 +138,7 @@ def test_bulk_approve_batch_and_paid_through_the_api(client, api_token, finance,
     batch = made.get_json()
     assert sorted(batch["item_ids"]) == sorted(i.id for i in items)
     assert batch["total_net"] == "24.00" and batch["status"] == "exported"
+    assert batch["payment_date"] == "2026-03-20"
     again = client.post("/api/v1/payout-batches", json={"item_ids": [items[0].id]},
                         headers=headers)
     assert again.status_code == 409
@@ -146,6 +147,12 @@ def test_bulk_approve_batch_and_paid_through_the_api(client, api_token, finance,
     paid = client.post(f"/api/v1/payout-batches/{batch['id']}/paid",
                        headers=bearer(client, api_token, other_finance))
     assert paid.status_code == 200 and paid.get_json()["status"] == "paid"
+    assert paid.get_json()["payment_date"] == "2026-03-20"
+    admin = factories.user("admin")
+    db.session.commit()
+    payroll = client.get(f"/api/v1/payout-batches/{batch['id']}/payroll",
+                         headers=bearer(client, api_token, admin))
+    assert payroll.status_code == 403  # identity codes: finance only
     twice = client.post(f"/api/v1/payout-batches/{batch['id']}/paid", headers=headers)
     assert twice.status_code == 409
     assert twice.get_json()["error"]["code"] == "batch_already_paid"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
@@ -105,31 +103,6 @@ def test_batch_exports_a_valid_pain001_with_one_net_payment_per_expert(
     assert names == {"Aino Aaninen", "Bertil Ohman", "Carla Weiss"}  # SEPA's Latin characters
     remittances = {t.find("p:RmtInf/p:Ustrd", NS).text for t in transactions}
     assert all(batch.sepa_message_id in text for text in remittances)
-
-
-def test_payroll_csv_has_a_row_per_item_and_totals_equal_to_the_items(
-        now, approver, three_experts):
-    experts, items = three_experts
-    approved(items, approver, now)
-    batch = services.create_batch(approver, None, now)
-    rows = list(csv.DictReader(io.StringIO(batch.payroll_csv)))
-    *lines, total = rows
-    assert [int(r["payout_item_id"]) for r in lines] == [i.id for i in items]
-    first = lines[0]
-    assert first["expert_name"] == "Aino Ääninen"
-    assert first["assignment_id"] == str(items[0].assignment_id)
-    assert first["work_date"] == "2026-03-02"
-    assert (first["gross_fee"], first["withholding_percent"], first["withholding"],
-            first["net_fee"], first["tax_free_travel"], first["daily_allowance"],
-            first["total_paid"]) == ("30.00", "20.00", "6.00", "24.00", "46.20", "0.00", "70.20")
-    assert total["payout_item_id"] == "TOTAL"
-    for column, attribute in [("gross_fee", "fee"), ("withholding", "withholding"),
-                              ("net_fee", "net_fee"), ("tax_free_travel", "travel"),
-                              ("daily_allowance", "per_diem"), ("total_paid", "total_paid")]:
-        from_rows = sum((Decimal(r[column]) for r in lines), Decimal("0"))
-        from_items = sum((getattr(i, attribute) for i in items), Decimal("0"))
-        assert Decimal(total[column]) == from_rows == from_items, column
-    assert Decimal(total["total_paid"]) == batch.total_net
 
 
 def test_only_chosen_items_go_into_the_batch(now, approver, three_experts):
@@ -276,7 +249,7 @@ def test_downloads_are_audited(now, approver, client, login):
     db.session.commit()
     login(client, approver.email)
     bank_file = client.get(f"/finance/batches/{batch.id}/pain001.xml")
-    payroll = client.get(f"/finance/batches/{batch.id}/payroll.csv")
+    payroll = client.get(f"/finance/batches/{batch.id}/payroll.csv?format=machine")
     assert bank_file.status_code == 200 and bank_file.mimetype == "application/xml"
     assert bank_file.headers["Content-Disposition"].startswith("attachment")
     assert bank_file.get_data(as_text=True) == batch.sepa_xml

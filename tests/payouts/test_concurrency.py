@@ -158,7 +158,9 @@ def test_concurrent_api_batches_answer_409_not_500(committing_app):
     db.session.commit()
     client = committing_app.test_client()
     tokens = [client.post("/api/v1/auth/token", json={
-        "email": u.email, "password": DEFAULT_PASSWORD}).get_json()["token"] for u in team]
+        "email": u.email, "password": DEFAULT_PASSWORD},
+        environ_base={"REMOTE_ADDR": f"10.0.2.{number + 1}"}).get_json()["token"]
+        for number, u in enumerate(team)]
     db.session.remove()
 
     def post(token):

@@ -66,6 +66,7 @@ def test_the_last_payout_paid_erases_email_and_bank_account(pair, finance, paid_
     user = _user(closing)
     assert user.erased_at is not None
     assert user.email == f"closed-{user.id}@closed.invalid"
+    assert user.expert_profile.identity_code_encrypted is None
     assert scan(closing.secrets) == []
     after = bookkeeping_totals()
     assert after["payout_items"] == before["payout_items"]  # same money, now paid

@@ -200,7 +200,7 @@ def test_receipts_and_bank_files_go_6_years_after_their_year_but_the_books_stay(
         batch = PayoutBatch(status="paid", created_by_id=admin.id, created_at=made,
                             total_net=Decimal("30.00"), item_count=1,
                             sepa_message_id=f"RETENTION-{number}-{factories.sequence()}",
-                            sepa_xml="<Document/>", payroll_csv="a;b")
+                            sepa_xml="<Document/>", execution_date=made.date())
         db.session.add(batch)
         batches.append(batch)
     item = payout(expert, starts_at=end_of_2019 - timedelta(days=60))
@@ -214,7 +214,7 @@ def test_receipts_and_bank_files_go_6_years_after_their_year_but_the_books_stay(
     db.session.expire_all()
     assert reports[0].receipt_path is None and stored_path(old_file) is None
     assert reports[1].receipt_path == new_file and os.path.isfile(stored_path(new_file))
-    assert (batches[0].sepa_xml, batches[0].payroll_csv) == ("", "")
+    assert batches[0].sepa_xml == ""
     assert batches[1].sepa_xml == "<Document/>"
     # Bookkeeping itself is kept: the batch rows with their totals and the payout item.
     assert db.session.get(PayoutItem, item.id).net_fee == net_fee

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the Debian packages the project needs are present.
 #
-#   tests/support/system-deps.sh          PostgreSQL server, Chromium and Redis (for the tests)
+#   tests/support/system-deps.sh          PostgreSQL server, Chromium, Redis and HAProxy (for the tests)
 #   tests/support/system-deps.sh venv     python3's venv module (for .venv)
 #
 # As root, installs what is missing with apt-get; otherwise prints what to
@@ -17,8 +17,12 @@ case "${1:-tests}" in
         if [[ ! -x /usr/bin/chromium ]]; then
             missing+=(chromium)
         fi
-        if ! command -v redis-server >/dev/null 2>&1; then
+        # The shared rate-limit and cluster tests start their own Redis and HAProxy.
+        if [[ ! -x /usr/bin/redis-server ]]; then
             missing+=(redis-server)
+        fi
+        if [[ ! -x /usr/sbin/haproxy ]]; then
+            missing+=(haproxy)
         fi
         ;;
     venv)
