@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import ADMIN, FINANCE, User
 from app.audit.models import AuditEntry
-from app.audit.services import record_audit
+from app.audit.services import record_audit, record_audits
 from app.bookings.models import Assignment
 from app.bookings.services import mark_assignment_paid
 from app.bookings.states import ASSIGNMENT
@@ -630,8 +630,9 @@ def payroll_file(actor: User, batch_id: int, fmt: str) -> tuple[PayoutBatch, byt
         if item.expert_id not in codes:
             codes[item.expert_id] = decrypt_identity_code(
                 item.expert.identity_code_encrypted, current_app.config) or ""
-            record_audit(actor, "identity_code_read", "expert_profile", item.expert_id,
-                         purpose="payroll", batch=batch.id)
+    # One entry per code read, all in one insert (a batch may pay a thousand experts).
+    record_audits(actor, "identity_code_read", "expert_profile", codes, purpose="payroll",
+                  batch=batch.id)
     rows = [
         payroll.PayrollRow(
             payee_name=item.expert.user.full_name, payee_identity_code=codes[item.expert_id],

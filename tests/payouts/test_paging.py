@@ -238,5 +238,25 @@ def test_making_a_batch_costs_the_same_statements_for_5_and_50_items(finance, ot
         assert sorted(i.id for i in batch.items) == sorted(ids)
         assert {i.status for i in batch.items} == {"in_batch"}
         db.session.commit()
-        counts.append(len(statements))
+        with counted_statements() as download:
+            _batch, content = services.payroll_file(finance, batch.id, "fi")
+            db.session.flush()
+        assert content.count(b"\r\n") > count
+        counts.append((len(statements), len(download)))
     assert counts[0] == counts[1], counts
+
+
+def test_every_identity_code_read_for_a_payroll_file_is_audited_once(finance, other_finance,
+                                                                     now):
+    from app.audit.models import AuditEntry
+
+    ids = _approved_for_batch(10, other_finance, now)
+    batch = services.create_batch(finance, ids, now)
+    services.payroll_file(finance, batch.id, "fi")
+    db.session.flush()
+    reads = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "identity_code_read")).all()
+    experts = {str(i.expert_id) for i in batch.items}
+    assert sorted(r.subject_id for r in reads) == sorted(experts)
+    assert {(r.subject_type, r.actor_id, r.details["batch"], r.details["purpose"])
+            for r in reads} == {("expert_profile", finance.id, batch.id, "payroll")}
