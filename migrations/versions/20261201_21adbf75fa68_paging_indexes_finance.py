@@ -1,7 +1,7 @@
-"""paging indexes of the finance lists: payout queue, batch items, batches, invoices
+"""paging indexes: payout queue, batch items, batches, invoices, feedback
 
-The approval queue per status, a batch's items by expert, the batches newest first, and the
-invoices (all, per status, per organisation) newest first.
+The approval queue per status, a batch's items by expert, the batches newest first, the
+invoices (all, per status, per organisation) and the coordinators' feedback list newest first.
 
 Revision ID: 21adbf75fa68
 Revises: 225fb22c7cbf
@@ -25,9 +25,11 @@ def upgrade():
     op.create_index("ix_invoices_status_created_at_id", "invoices", ["status", "created_at", "id"])
     op.create_index("ix_invoices_organisation_id_created_at_id", "invoices",
                     ["organisation_id", "created_at", "id"])
+    op.create_index("ix_feedback_created_at_id", "feedback", ["created_at", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_feedback_created_at_id", table_name="feedback")
     op.drop_index("ix_invoices_organisation_id_created_at_id", table_name="invoices")
     op.drop_index("ix_invoices_status_created_at_id", table_name="invoices")
     op.drop_index("ix_invoices_created_at_id", table_name="invoices")

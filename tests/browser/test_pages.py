@@ -299,6 +299,7 @@ CASES: list[Case] = [
     Case(ORG, "/participation/feedback"),
     Case(EXPERT, "/participation/feedback"),
     Case(COORDINATOR, "/participation/feedback", note="staff"),
+    Case(COORDINATOR, "/participation/feedback?cursor={newest_keys}", note="staff, later page"),
     Case(ORG, "/participation/feedback/assignments/{organisation_feedback_assignment}"),
     Case(EXPERT, "/participation/feedback/assignments/{expert_feedback_assignment}"),
     Case(ORG, "/participation/reports-back"),
