@@ -1,7 +1,8 @@
-"""paging indexes: payout queue, batch items, batches, invoices, feedback
+"""paging indexes: payout queue, batch items, batches, invoices, feedback, groups
 
 The approval queue per status, a batch's items by expert, the batches newest first, the
-invoices (all, per status, per organisation) and the coordinators' feedback list newest first.
+invoices (all, per status, per organisation) and the coordinators' feedback list newest first,
+the participation groups by name.
 
 Revision ID: 21adbf75fa68
 Revises: 225fb22c7cbf
@@ -26,9 +27,11 @@ def upgrade():
     op.create_index("ix_invoices_organisation_id_created_at_id", "invoices",
                     ["organisation_id", "created_at", "id"])
     op.create_index("ix_feedback_created_at_id", "feedback", ["created_at", "id"])
+    op.create_index("ix_participation_groups_name_id", "participation_groups", ["name", "id"])
 
 
 def downgrade():
+    op.drop_index("ix_participation_groups_name_id", table_name="participation_groups")
     op.drop_index("ix_feedback_created_at_id", table_name="feedback")
     op.drop_index("ix_invoices_organisation_id_created_at_id", table_name="invoices")
     op.drop_index("ix_invoices_status_created_at_id", table_name="invoices")

@@ -300,6 +300,7 @@ CASES: list[Case] = [
     Case(EXPERT, "/participation/feedback"),
     Case(COORDINATOR, "/participation/feedback", note="staff"),
     Case(COORDINATOR, "/participation/feedback?cursor={newest_keys}", note="staff, later page"),
+    Case(COORDINATOR, "/participation/?cursor={first_name_keys}", note="groups, later page"),
     Case(ORG, "/participation/feedback/assignments/{organisation_feedback_assignment}"),
     Case(EXPERT, "/participation/feedback/assignments/{expert_feedback_assignment}"),
     Case(ORG, "/participation/reports-back"),
@@ -447,6 +448,7 @@ def demo_ids(live_server) -> dict[str, str]:
         # that still shows the demo's few rows.
         ids["first_keys"] = encode_cursor([0, 0])
         ids["newest_keys"] = encode_cursor([datetime(2999, 1, 1, tzinfo=UTC), 2**62])
+        ids["first_name_keys"] = encode_cursor(["", 0])
         waiting = session.scalars(select(PayoutItem).where(
             PayoutItem.status == "pending_approval").order_by(PayoutItem.id)).first()
         ids["payout_pending"] = waiting.id
