@@ -66,6 +66,13 @@ backup-drill: $(VENV)/.installed-dev system-deps translations
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check app tests
 
+## bench-batch: make payment batches of 50, 500 and 5,000 approved payouts on a throwaway PostgreSQL
+.PHONY: bench-batch
+bench-batch: $(VENV)/.installed-dev system-deps
+	state=$$(tests/support/pg-server.sh start); eval "$$state"; \
+		trap 'tests/support/pg-server.sh stop "$$PG_DIR"' EXIT; \
+		$(PY) -m tests.bench.bench_batch --database postgres --url "$$PG_URL"
+
 ## bench-matching: time matching with 10,000 experts and 200,000 assignments on SQLite and a throwaway PostgreSQL
 .PHONY: bench-matching
 bench-matching: $(VENV)/.installed-dev system-deps

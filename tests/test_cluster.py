@@ -220,7 +220,7 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def test_cluster_survives_losing_an_instance_and_the_active_scheduler(cluster_db, tmp_path):
-    from app.participation.channel import make_form_token
+    from app.participation.channel.services import make_form_token
 
     url, app = cluster_db
     people = make_people(app)

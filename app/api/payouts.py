@@ -8,6 +8,7 @@ from flask import Response, jsonify, request
 from app.accounts.models import ADMIN, EXPERT, FINANCE
 from app.api.core import ApiError, current_api_user, json_body, list_answer, money, operation
 from app.api.orders import iso
+from app.common.paging import parse_limit
 from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import db
 from app.payouts import queries, services
@@ -15,7 +16,6 @@ from app.payouts.models import PayoutBatch, PayoutItem
 from app.payouts.states import PAYOUT_ITEM_STATUSES
 
 FINANCE_ROLES = (FINANCE, ADMIN)
-PAGE_SIZE = 100
 MONEY = {"type": "string", "example": "30.00"}
 PAYOUT_ITEM = {
     "type": "object",
@@ -76,7 +76,10 @@ def payout_json(item: PayoutItem) -> dict:
     }
 
 
-def batch_json(batch: PayoutBatch) -> dict:
+def batch_json(batch: PayoutBatch, item_ids: list[int] | None = None) -> dict:
+    """A batch; ``item_ids`` when already loaded (a list loads them for every batch at once)."""
+    if item_ids is None:
+        item_ids = queries.item_ids_of([batch.id])[batch.id]
     return {
         "id": batch.id,
         "status": batch.status,
@@ -86,7 +89,7 @@ def batch_json(batch: PayoutBatch) -> dict:
         "sepa_message_id": batch.sepa_message_id,
         "total_net": money(batch.total_net),
         "item_count": batch.item_count,
-        "item_ids": [item.id for item in queries.batch_items(batch.id)],
+        "item_ids": item_ids,
     }
 
 
@@ -97,20 +100,16 @@ def _totals_json(totals: queries.Totals) -> dict:
 # --- finance --------------------------------------------------------------------------------
 
 
-@operation("/payouts", summary="Payout items; query parameters status (e.g. pending_approval) "
-           "and cursor", roles=FINANCE_ROLES, response_schema=PAYOUT_LIST, responses=(200, 422),
-           tags=("payouts",))
+@operation("/payouts", summary="Payout items, oldest first; query parameters status (e.g. "
+           "pending_approval), limit (1–200, default 50) and cursor", roles=FINANCE_ROLES,
+           response_schema=PAYOUT_LIST, responses=(200, 422), tags=("payouts",))
 def list_payouts():
     status = request.args.get("status") or None
     if status is not None and status not in PAYOUT_ITEM_STATUSES:
         raise ApiError(422, "invalid_value", "Unknown payout status.", "status")
-    cursor = request.args.get("cursor") or None
-    if cursor is not None and not cursor.isdigit():
-        raise ApiError(422, "invalid_value", "The cursor is not valid.", "cursor")
-    items = queries.payout_items(status, after_id=int(cursor) if cursor else None,
-                                 limit=PAGE_SIZE + 1)
-    next_cursor = str(items[PAGE_SIZE - 1].id) if len(items) > PAGE_SIZE else None
-    return jsonify(list_answer([payout_json(i) for i in items[:PAGE_SIZE]], next_cursor))
+    page = queries.payout_page(status, cursor=request.args.get("cursor"),
+                               limit=parse_limit(request.args.get("limit")))
+    return jsonify(list_answer([payout_json(i) for i in page.items], page.next_cursor))
 
 
 @operation("/payouts/<int:item_id>", summary="One payout item", roles=FINANCE_ROLES,
@@ -193,12 +192,18 @@ def correct_payout(item_id: int):
     return jsonify(payout_json(item))
 
 
-@operation("/payout-batches", summary="Payment batches, newest first", roles=FINANCE_ROLES,
+@operation("/payout-batches", summary="Payment batches, newest first; query parameters limit "
+           "(1–200, default 50) and cursor", roles=FINANCE_ROLES,
            response_schema={"type": "object", "properties": {
-               "items": {"type": "array", "items": BATCH}}},
-           responses=(200,), tags=("payouts",))
+               "items": {"type": "array", "items": BATCH},
+               "next": {"type": "string", "nullable": True}}},
+           responses=(200, 422), tags=("payouts",))
 def list_batches():
-    return jsonify(list_answer([batch_json(b) for b in queries.batches()]))
+    page = queries.batch_page(cursor=request.args.get("cursor"),
+                              limit=parse_limit(request.args.get("limit")))
+    item_ids = queries.item_ids_of([b.id for b in page.items])
+    return jsonify(list_answer([batch_json(b, item_ids[b.id]) for b in page.items],
+                               page.next_cursor))
 
 
 @operation("/payout-batches", "POST",

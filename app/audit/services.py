@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from app.audit.models import AuditEntry
+from app.common.timeutil import utcnow
 from app.extensions import db
 
 
@@ -17,6 +20,18 @@ def record_audit(actor, action: str, subject_type: str, subject_id, **details) -
     )
     db.session.add(entry)
     return entry
+
+
+def record_audits(actor, action: str, subject_type: str, subject_ids, **details) -> None:
+    """Add one audit entry per subject in a single bulk insert (e.g. every identity code read
+    for one payroll file); the same entries as `record_audit` once per subject."""
+    rows = [{
+        "created_at": utcnow(), "actor_id": getattr(actor, "id", actor), "action": action,
+        "subject_type": subject_type, "subject_id": str(subject_id),
+        "details": {key: _plain(value) for key, value in details.items()},
+    } for subject_id in subject_ids]
+    if rows:
+        db.session.execute(insert(AuditEntry), rows)
 
 
 def _plain(value):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.checks import one_of
@@ -25,6 +25,10 @@ class Invoice(db.Model):
         one_of("status", INVOICE_STATUSES, "status_known"),
         CheckConstraint("total >= 0", name="total"),
         CheckConstraint("amount_paid >= 0", name="amount_paid"),
+        #: The paging orders of the invoice lists: all, per status, per organisation.
+        Index("ix_invoices_created_at_id", "created_at", "id"),
+        Index("ix_invoices_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_invoices_organisation_id_created_at_id", "organisation_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

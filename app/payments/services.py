@@ -869,32 +869,12 @@ def payee_account() -> PayeeAccount | None:
                         config.get("BANK_BIC") or "")
 
 
-def invoices_of_organisation(organisation_id: int) -> list[Invoice]:
-    """The organisation's invoices, newest first (drafts not yet issued are left out)."""
-    return list(
-        db.session.scalars(
-            select(Invoice)
-            .where(Invoice.organisation_id == organisation_id, Invoice.status != "draft")
-            .order_by(Invoice.created_at.desc(), Invoice.id.desc())
-        )
-    )
-
-
 def invoice_of_organisation(organisation_id: int, invoice_id: int) -> Invoice:
     """One of the organisation's own invoices; another's is "not found", never "forbidden"."""
     invoice = db.session.get(Invoice, invoice_id)
     if invoice is None or invoice.organisation_id != organisation_id or invoice.status == "draft":
         raise NotFound("The invoice was not found.", code="invoice_not_found")
     return invoice
-
-
-def all_invoices(status: str | None = None) -> list[Invoice]:
-    """Every invoice for finance, newest first, optionally of one status."""
-    query = select(Invoice).options(selectinload(Invoice.organisation))
-    if status:
-        query = query.where(Invoice.status == status)
-    return list(db.session.scalars(query.order_by(Invoice.created_at.desc(), Invoice.id.desc())))
-
 
 
 def invoices_for(actor, *, status: str | None, cursor: str | None, limit: int) -> Page:

@@ -22,7 +22,8 @@ from flask_login import current_user
 
 from app.accounts.access import role_required
 from app.accounts.models import ADMIN, FINANCE, ORGANISATION_MEMBER
-from app.common.errors import DomainError, translated
+from app.common.errors import DomainError, InvalidInput, translated
+from app.common.paging import parse_limit
 from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import csrf, db
 from app.organisations.services import organisation_of
@@ -60,11 +61,23 @@ def percent_filter(value) -> str:
 @role_required(ORGANISATION_MEMBER)
 def organisation_invoices():
     organisation = _own_organisation()
+    page, code = _invoice_page(None)
     return render_template(
         "payments/organisation_invoices.html",
-        organisation=organisation,
-        invoices=services.invoices_of_organisation(organisation.id),
-    )
+        organisation=organisation, page=page, invoices=page.items,
+    ), code
+
+
+def _invoice_page(status: str | None):
+    """One page of the invoices the user may see; a broken page link gives the first (422)."""
+    try:
+        return services.invoices_for(current_user, status=status,
+                                     cursor=request.args.get("cursor") or None,
+                                     limit=parse_limit(request.args.get("limit"))), 200
+    except InvalidInput as error:
+        flash(translated(error), "error")
+        return services.invoices_for(current_user, status=status, cursor=None,
+                                     limit=parse_limit(None)), 422
 
 
 @bp.route("/organisation/invoices/<int:invoice_id>")
@@ -86,12 +99,13 @@ def finance_invoices():
     status = request.args.get("status", "")
     if status not in INVOICE_STATUSES:
         status = ""
+    page, code = _invoice_page(status or None)
     return render_template(
         "payments/finance_invoices.html",
-        invoices=services.all_invoices(status or None),
+        page=page, invoices=page.items,
         status=status,
         statuses=INVOICE_STATUSES,
-    )
+    ), code
 
 
 @bp.route("/finance/invoices/<int:invoice_id>")

@@ -125,17 +125,24 @@ def build_pain001(
 
 @lru_cache(maxsize=1)
 def _schema():
-    import xmlschema  # imported late: sepaxml warns that a global import upsets ElementTree
+    """The pain.001.001.03 XSD, parsed once per process by libxml2 (lxml): validating a
+    5,000-payment file takes milliseconds instead of seconds in pure Python."""
+    from lxml import etree
 
     path = resources.files("sepaxml").joinpath("schemas", f"{SEPA_SCHEMA}.xsd")
     with resources.as_file(path) as xsd:
-        return xmlschema.XMLSchema(str(xsd))
+        return etree.XMLSchema(etree.parse(str(xsd)))
 
 
 def validate_pain001(document: bytes) -> None:
     """Check the bank file against the pain.001.001.03 XSD; `BankFileInvalid` if it fails."""
-    errors = list(_schema().iter_errors(document.decode("utf-8")))
-    if errors:
+    from lxml import etree
+
+    try:
+        valid = _schema().validate(etree.fromstring(document))
+    except etree.XMLSyntaxError:
+        valid = False
+    if not valid:
         raise BankFileInvalid(
             "The bank file did not pass its check, so no batch was made. "
             "Check the names and account numbers of the experts in it."

@@ -38,6 +38,8 @@ class PayoutBatch(db.Model):
     __table_args__ = (
         one_of("status", PAYOUT_BATCH_STATUSES, "status_known"),
         CheckConstraint("total_net >= 0", name="total_net"),
+        #: The paging order of the batch lists (newest first).
+        Index("ix_payout_batches_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,6 +80,9 @@ class PayoutItem(db.Model):
         ),
         #: Covers matching's counts of recent paid work and sums of earnings per expert.
         Index("ix_payout_items_expert_id_work_date", "expert_id", "work_date", "status", "fee"),
+        #: The paging orders of the approval queue (per status) and of a batch's items.
+        Index("ix_payout_items_status_id", "status", "id"),
+        Index("ix_payout_items_batch_id_expert_id_id", "batch_id", "expert_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.bookings.models import Assignment
 from app.common.errors import DomainError, NotFound
+from app.common.paging import Page, keyset_page
 from app.common.timeutil import helsinki_to_utc, to_helsinki
 from app.experts.models import ExpertProfile
 from app.extensions import db
@@ -24,25 +25,41 @@ NOT_EARNED_STATUSES = ("rejected",)
 ZERO = Decimal("0.00")
 
 
-def payout_items(status: str | None = None, *, after_id: int | None = None,
-                 limit: int | None = None) -> list[PayoutItem]:
-    """Payout items (of one status), oldest first; ``after_id``/``limit`` page by id."""
-    query = (
-        select(PayoutItem)
-        .options(
-            selectinload(PayoutItem.expert).selectinload(ExpertProfile.user),
-            selectinload(PayoutItem.assignment).selectinload(Assignment.order),
-            selectinload(PayoutItem.assignment).selectinload(Assignment.report),
-        )
-        .order_by(PayoutItem.id)
+def _with_rows_needs(stmt):
+    """Load what the finance lists use with the rows: the expert's name, the order's title,
+    the report (for the four-eyes check)."""
+    return stmt.options(
+        selectinload(PayoutItem.expert).selectinload(ExpertProfile.user),
+        selectinload(PayoutItem.assignment).selectinload(Assignment.order),
+        selectinload(PayoutItem.assignment).selectinload(Assignment.report),
     )
+
+
+def payout_items(status: str | None = None, *, limit: int | None = None) -> list[PayoutItem]:
+    """The first ``limit`` payout items (of one status), oldest first."""
+    query = _with_rows_needs(select(PayoutItem)).order_by(PayoutItem.id)
     if status:
         query = query.where(PayoutItem.status == status)
-    if after_id is not None:
-        query = query.where(PayoutItem.id > after_id)
     if limit is not None:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+def payout_page(status: str | None, *, cursor: str | None, limit: int) -> Page:
+    """One page of payout items (of one status, filtered in SQL), oldest first."""
+    stmt = _with_rows_needs(select(PayoutItem))
+    if status:
+        stmt = stmt.where(PayoutItem.status == status)
+    return keyset_page(db.session, stmt, [PayoutItem.id], cursor=cursor, limit=limit,
+                       descending=False)
+
+
+def payout_count(status: str | None) -> int:
+    """How many payout items there are (of one status), counted in SQL."""
+    stmt = select(func.count()).select_from(PayoutItem)
+    if status:
+        stmt = stmt.where(PayoutItem.status == status)
+    return db.session.scalar(stmt) or 0
 
 
 def payout_item(item_id: int) -> PayoutItem:
@@ -62,9 +79,29 @@ def status_totals() -> dict[str, tuple[int, object]]:
     return {status: (count, total) for status, count, total in rows}
 
 
-def batches() -> list[PayoutBatch]:
-    return list(db.session.scalars(
-        select(PayoutBatch).order_by(PayoutBatch.created_at.desc(), PayoutBatch.id.desc())))
+def batches(limit: int | None = None) -> list[PayoutBatch]:
+    """The newest ``limit`` payment batches (all without a limit)."""
+    stmt = select(PayoutBatch).order_by(PayoutBatch.created_at.desc(), PayoutBatch.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def batch_page(*, cursor: str | None, limit: int) -> Page:
+    """One page of payment batches, newest first."""
+    return keyset_page(db.session, select(PayoutBatch), [PayoutBatch.created_at, PayoutBatch.id],
+                       cursor=cursor, limit=limit)
+
+
+def item_ids_of(batch_ids: list[int]) -> dict[int, list[int]]:
+    """The payout item ids of each batch, in one query."""
+    found: dict[int, list[int]] = {batch_id: [] for batch_id in batch_ids}
+    if batch_ids:
+        for batch_id, item_id in db.session.execute(
+                select(PayoutItem.batch_id, PayoutItem.id)
+                .where(PayoutItem.batch_id.in_(batch_ids)).order_by(PayoutItem.id)):
+            found[batch_id].append(item_id)
+    return found
 
 
 def batch(batch_id: int) -> PayoutBatch:
@@ -74,13 +111,11 @@ def batch(batch_id: int) -> PayoutBatch:
     return found
 
 
-def batch_items(batch_id: int) -> list[PayoutItem]:
-    return list(db.session.scalars(
-        select(PayoutItem).where(PayoutItem.batch_id == batch_id)
-        .options(selectinload(PayoutItem.expert).selectinload(ExpertProfile.user),
-                 selectinload(PayoutItem.assignment).selectinload(Assignment.order))
-        .order_by(PayoutItem.expert_id, PayoutItem.id)
-    ))
+def batch_items_page(batch_id: int, *, cursor: str | None, limit: int) -> Page:
+    """One page of a batch's payout items, by expert."""
+    stmt = _with_rows_needs(select(PayoutItem).where(PayoutItem.batch_id == batch_id))
+    return keyset_page(db.session, stmt, [PayoutItem.expert_id, PayoutItem.id], cursor=cursor,
+                       limit=limit, descending=False)
 
 
 # --- the expert's earnings ------------------------------------------------------------------

@@ -28,10 +28,11 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import ADMIN, FINANCE, User
 from app.audit.models import AuditEntry
-from app.audit.services import record_audit
+from app.audit.services import record_audit, record_audits
 from app.bookings.models import Assignment
 from app.bookings.services import mark_assignment_paid
 from app.bookings.states import ASSIGNMENT
@@ -256,7 +257,8 @@ def _refuse_four_eyes(actor: User, items: list[PayoutItem]) -> None:
 
 def _item_ids(item_ids: Iterable[object]) -> list[int]:
     """Distinct positive ids, or `InvalidInput` when none or not ids."""
-    ids = []
+    ids: list[int] = []
+    seen: set[int] = set()
     for value in item_ids or ():
         if isinstance(value, bool):
             raise InvalidInput("Give the payouts as a list of ids.", code="invalid_value",
@@ -266,7 +268,8 @@ def _item_ids(item_ids: Iterable[object]) -> list[int]:
         except (TypeError, ValueError):
             raise InvalidInput("Give the payouts as a list of ids.", code="invalid_value",
                                field="item_ids") from None
-        if number > 0 and number not in ids:
+        if number > 0 and number not in seen:
+            seen.add(number)
             ids.append(number)
     if not ids:
         raise InvalidInput("Choose at least one payout.", code="no_items", field="item_ids")
@@ -316,8 +319,12 @@ def _move_items(items: list[PayoutItem], from_state: str, action: str | None,
     if result.rowcount != len(ids):
         raise Conflict("Someone else handled these payouts at the same time. Reload the page "
                        "and check.", code="payout_changed")
+    # The rows now hold exactly these values: set them on the loaded items as committed state
+    # instead of expiring them, which would reload every item one by one on its next use.
     for item in items:
-        db.session.expire(item)
+        set_committed_value(item, "status", to_state)
+        for name, value in values.items():
+            set_committed_value(item, name, value)
 
 
 def _require_state(items: list[PayoutItem], action: str, message: str, code: str) -> None:
@@ -508,7 +515,8 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     experts = {e.id: e for e in db.session.scalars(
         select(ExpertProfile).where(ExpertProfile.id.in_(by_expert))
         .options(selectinload(ExpertProfile.user)))}
-    missing = sorted(experts[i].user.full_name for i in by_expert if not _payee_iban(experts[i]))
+    ibans = {expert_id: _payee_iban(expert) for expert_id, expert in experts.items()}
+    missing = sorted(experts[i].user.full_name for i in by_expert if not ibans[i])
     if missing:
         raise InvalidInput("These experts have no valid bank account number: %(names)s. Ask "
                            "them to add it on their profile, or leave their payouts out of the "
@@ -531,14 +539,18 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     message_id = _message_id(now)
     execution_date = to_helsinki(now).date()
     transfers = []
+    #: The remittance text per language: the same for every expert who reads that language.
+    remittances: dict[str | None, str] = {}
     for expert_id, own in by_expert.items():
         expert = experts[expert_id]
         amount = sum((i.total_paid for i in own), Decimal("0.00"))
         if amount > 0:
+            language = expert.user.language
+            if language not in remittances:
+                remittances[language] = _remittance(expert.user, message_id)
             transfers.append(exports.Transfer(
                 end_to_end_id=f"{message_id}-E{expert_id}", name=expert.user.full_name,
-                iban=_payee_iban(expert), amount=amount,
-                remittance=_remittance(expert.user, message_id)))
+                iban=ibans[expert_id], amount=amount, remittance=remittances[language]))
     if not transfers:
         raise Conflict("These payouts add up to nothing to transfer.", code="nothing_to_pay")
     document = exports.build_pain001(
@@ -618,8 +630,9 @@ def payroll_file(actor: User, batch_id: int, fmt: str) -> tuple[PayoutBatch, byt
         if item.expert_id not in codes:
             codes[item.expert_id] = decrypt_identity_code(
                 item.expert.identity_code_encrypted, current_app.config) or ""
-            record_audit(actor, "identity_code_read", "expert_profile", item.expert_id,
-                         purpose="payroll", batch=batch.id)
+    # One entry per code read, all in one insert (a batch may pay a thousand experts).
+    record_audits(actor, "identity_code_read", "expert_profile", codes, purpose="payroll",
+                  batch=batch.id)
     rows = [
         payroll.PayrollRow(
             payee_name=item.expert.user.full_name, payee_identity_code=codes[item.expert_id],

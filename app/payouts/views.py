@@ -16,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_decimal, ngettext
+from flask_babel import format_date, format_decimal, format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,6 +24,7 @@ from flask_login import current_user
 from app.accounts.access import role_required
 from app.accounts.models import ADMIN, EXPERT, FINANCE
 from app.common.errors import DomainError, translated
+from app.common.paging import parse_limit
 from app.common.timeutil import to_helsinki, utcnow
 from app.experts.iban import mask_iban
 from app.experts.services import masked_identity_code, read_identity_code
@@ -53,6 +54,8 @@ money_bp = Blueprint("money", __name__, url_prefix="/expert/money")
 
 #: The session key of a two-factor secret shown but not yet confirmed.
 PENDING_SECRET = "pending_totp_secret"
+#: Rows of each list on the finance front page (the full lists are paged on their own pages).
+DASHBOARD_ROWS = 10
 
 
 @bp.app_template_filter("percent")
@@ -61,6 +64,12 @@ def percent(value: Decimal | None) -> str:
     if value is None:
         return ""
     return format_decimal(Decimal(value), format="#,##0.##") + "\u00a0%"
+
+
+@bp.app_template_filter("whole_number")
+def whole_number(value: int) -> str:
+    """A count in the page's language: "5 033" in Finnish, "5,033" in English."""
+    return format_number(value)
 
 
 #: Plain-language names of the batch states.
@@ -86,9 +95,9 @@ def month_name(month: int, year: int = 2000) -> str:
 def dashboard():
     return render_template(
         "payouts/dashboard.html",
-        pending=queries.payout_items("pending_approval"),
+        pending=queries.payout_items("pending_approval", limit=DASHBOARD_ROWS),
         totals=queries.status_totals(),
-        batches=queries.batches(),
+        batches=queries.batches(limit=DASHBOARD_ROWS),
     )
 
 
@@ -106,14 +115,26 @@ def _failed(error: DomainError, form=None) -> None:
 # --- the approval queue ---------------------------------------------------------------------
 
 
+def _paged(load, code: int):
+    """``load(cursor, limit)`` of the request's ``cursor`` and ``limit``; a broken page link
+    is a message and the first page (422)."""
+    try:
+        return load(request.values.get("cursor") or None,
+                    parse_limit(request.values.get("limit"))), code
+    except DomainError as error:
+        flash(translated(error), "error")
+        return load(None, parse_limit(None)), 422
+
+
 def _queue_page(status: str | None, form: ApproveForm | None = None, code: int = 200):
-    items = queries.payout_items(status)
-    pending = [i for i in items if i.status == "pending_approval"]
+    page, code = _paged(lambda cursor, limit: queries.payout_page(status, cursor=cursor,
+                                                                  limit=limit), code)
+    pending = [i for i in page.items if i.status == "pending_approval"]
     blocked = {item_id: _(services.FOUR_EYES[reason][0]) for item_id, reason in
                services.four_eyes_conflicts(current_user, pending).items()}
     return render_template(
-        "payouts/queue.html", items=items, status=status or "all",
-        statuses=PAYOUT_ITEM_STATUSES, blocked=blocked,
+        "payouts/queue.html", page=page, items=page.items, status=status or "all",
+        count=queries.payout_count(status), statuses=PAYOUT_ITEM_STATUSES, blocked=blocked,
         approvable=[i for i in pending if i.id not in blocked],
         form=form or ApproveForm(formdata=None),
     ), code
@@ -236,10 +257,17 @@ def edit(item_id: int):
 # --- batches --------------------------------------------------------------------------------
 
 
+#: Approved payouts listed for choosing on the batches page; "all approved" takes every one.
+APPROVED_SHOWN = 50
+
+
 def _batches_page(form: BatchForm | None = None, code: int = 200):
+    page, code = _paged(lambda cursor, limit: queries.batch_page(cursor=cursor, limit=limit),
+                        code)
     return render_template(
-        "payouts/batches.html", batches=queries.batches(),
-        approved=queries.payout_items("approved"), form=form or BatchForm(formdata=None),
+        "payouts/batches.html", page=page, batches=page.items,
+        approved=queries.payout_items("approved", limit=APPROVED_SHOWN),
+        approved_count=queries.payout_count("approved"), form=form or BatchForm(formdata=None),
     ), code
 
 
@@ -255,8 +283,8 @@ def create_batch():
     form = BatchForm()
     if form.validate_on_submit():
         try:
-            batch = services.create_batch(current_user, request.form.getlist("item_ids"),
-                                          utcnow())
+            chosen = None if request.form.get("all") else request.form.getlist("item_ids")
+            batch = services.create_batch(current_user, chosen, utcnow())
         except DomainError as error:
             _failed(error)
         else:
@@ -277,8 +305,10 @@ def _batch_page(batch_id: int, paid_form: PaidForm | None = None, code: int = 20
         batch = queries.batch(batch_id)
     except DomainError:
         abort(404)
+    page, code = _paged(lambda cursor, limit: queries.batch_items_page(
+        batch.id, cursor=cursor, limit=limit), code)
     return render_template(
-        "payouts/batch.html", batch=batch, items=queries.batch_items(batch.id),
+        "payouts/batch.html", batch=batch, page=page, items=page.items,
         paid_form=paid_form or PaidForm(formdata=None),
     ), code
 

@@ -74,8 +74,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 @contextmanager
-def fresh_database(kind: str, url: str | None) -> Iterator[str]:
-    """A new, empty database; yields its URL and removes it afterwards."""
+def fresh_database(kind: str, url: str | None, name: str = BENCH_DATABASE) -> Iterator[str]:
+    """A new, empty database (``name`` on PostgreSQL); yields its URL and removes it
+    afterwards."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="bench-matching-") as directory:
             yield f"sqlite:///{Path(directory) / 'bench.sqlite'}"
@@ -87,13 +88,13 @@ def fresh_database(kind: str, url: str | None) -> Iterator[str]:
 
     def drop() -> None:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     drop()
     with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {BENCH_DATABASE}")
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
     try:
-        yield make_url(base).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
         drop()
         admin.dispose()

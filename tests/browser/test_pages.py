@@ -212,6 +212,7 @@ CASES: list[Case] = [
     Case(ORG, "/organisation/orders/{order_filled}/cancel"),
     Case(ORG, "/organisation/orders/{reported_order}/assignments/{reported_assignment}"),
     Case(ORG, "/organisation/invoices"),
+    Case(ORG, "/organisation/invoices?cursor={newest_keys}", note="later page"),
     Case(ORG, "/organisation/invoices/{invoice}"),
     Case(ORG2, "/organisation/invoices/{invoice}", 404, note="another organisation's"),
     Case(ORG2, "/organisation/"),
@@ -264,18 +265,23 @@ CASES: list[Case] = [
     Case(FINANCE, "/finance/"),
     Case(FINANCE, "/finance/invoices"),
     Case(FINANCE, "/finance/invoices?status=open", note="filtered"),
+    Case(FINANCE, "/finance/invoices?status=open&cursor={newest_keys}", note="later page"),
     Case(FINANCE, "/finance/invoices/{invoice}"),
     Case(FINANCE, "/finance/bank-payments"),
     Case(FINANCE, "/finance/bank-payments", 422,
          submit('form[action$="/bank-payments"]', {"#reference": "12345673"}), "invalid"),
     Case(FINANCE, "/finance/payouts"),
     Case(FINANCE, "/finance/payouts?status=all", note="all"),
+    Case(FINANCE, "/finance/payouts?status=all&limit=1", 200, follow("a[rel=next]"),
+         "second page"),
     Case(FINANCE, "/finance/payouts", 422, approve_with_a_wrong_code, "wrong code"),
     Case(FINANCE, "/finance/payouts/{payout_pending}"),
     Case(FINANCE, "/finance/payouts/{payout_pending}", 422, submit('form[action$="/reject"]'),
          "reject without reason"),
     Case(FINANCE, "/finance/batches"),
     Case(FINANCE, "/finance/batches/{batch}"),
+    Case(FINANCE, "/finance/batches/{batch}?cursor={first_keys}", note="later page"),
+    Case(FINANCE, "/finance/batches?cursor={newest_keys}", note="later page"),
     Case(FINANCE, "/finance/two-factor"),
     Case(ADMIN, "/finance/two-factor", note="set-up"),
     # Participation: groups, meetings and their records, feedback, reporting back, the
@@ -303,6 +309,8 @@ CASES: list[Case] = [
     Case(ORG, "/participation/feedback"),
     Case(EXPERT, "/participation/feedback"),
     Case(COORDINATOR, "/participation/feedback", note="staff"),
+    Case(COORDINATOR, "/participation/feedback?cursor={newest_keys}", note="staff, later page"),
+    Case(COORDINATOR, "/participation/?cursor={first_name_keys}", note="groups, later page"),
     Case(ORG, "/participation/feedback/assignments/{organisation_feedback_assignment}"),
     Case(EXPERT, "/participation/feedback/assignments/{expert_feedback_assignment}"),
     Case(ORG, "/participation/reports-back"),
@@ -442,6 +450,15 @@ def demo_ids(live_server) -> dict[str, str]:
         from tests.payouts.helpers import ensure_demo_batch
 
         ids["batch"] = ensure_demo_batch()
+        from datetime import UTC, datetime
+
+        from app.common.paging import encode_cursor
+
+        # Cursors before the first row of an ascending and a descending list: a later page
+        # that still shows the demo's few rows.
+        ids["first_keys"] = encode_cursor([0, 0])
+        ids["newest_keys"] = encode_cursor([datetime(2999, 1, 1, tzinfo=UTC), 2**62])
+        ids["first_name_keys"] = encode_cursor(["", 0])
         waiting = session.scalars(select(PayoutItem).where(
             PayoutItem.status == "pending_approval").order_by(PayoutItem.id)).first()
         ids["payout_pending"] = waiting.id

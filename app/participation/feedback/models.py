@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -32,6 +33,8 @@ class Feedback(db.Model):
         UniqueConstraint("assignment_id", "author_kind"),
         one_of("author_kind", ("organisation", "expert"), "author_kind_known"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
+        #: The paging order of the coordinators' feedback list (newest first).
+        Index("ix_feedback_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

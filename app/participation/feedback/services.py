@@ -18,6 +18,7 @@ from app.accounts.models import EXPERT, ORGANISATION_MEMBER, User
 from app.audit.services import record_audit
 from app.bookings.models import Assignment, Order
 from app.common.errors import Conflict, InvalidInput, NotFound
+from app.common.paging import Page, keyset_page
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.participation import access
@@ -197,14 +198,19 @@ def about_organisation(user: User) -> OrganisationView:
     return OrganisationView(named, entries, 0)
 
 
-def all_feedback(organisation_id: int | None = None) -> list[Feedback]:
-    """Every feedback with its author, for the bank's coordinators."""
-    query = select(Feedback).options(selectinload(Feedback.author),
-                                     selectinload(Feedback.assignment))
+def feedback_page(organisation_id: int | None = None, *, cursor: str | None,
+                  limit: int) -> Page:
+    """One page of all feedback (of one organisation's orders), newest first, with its author
+    and the work's order and organisation loaded together, for the bank's coordinators."""
+    query = select(Feedback).options(
+        selectinload(Feedback.author),
+        selectinload(Feedback.assignment).selectinload(Assignment.order)
+        .selectinload(Order.organisation))
     if organisation_id is not None:
         query = query.join(Assignment).join(Order, Order.id == Assignment.order_id).where(
             Order.organisation_id == organisation_id)
-    return list(db.session.scalars(query.order_by(Feedback.created_at.desc())))
+    return keyset_page(db.session, query, [Feedback.created_at, Feedback.id], cursor=cursor,
+                       limit=limit)
 
 
 # --- Asking for feedback -----------------------------------------------------------------------

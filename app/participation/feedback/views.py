@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.models import EXPERT, ORGANISATION_MEMBER
-from app.common.errors import DomainError, NotFound, translated
+from app.common.errors import DomainError, InvalidInput, NotFound, translated
+from app.common.paging import parse_limit
 from app.extensions import db
 from app.organisations.services import organisations_by_name
 from app.participation import access
@@ -32,9 +33,17 @@ def feedback_list():
     user = current_user
     if access.is_staff(user):
         organisation_id = request.args.get("organisation", type=int)
+        code = 200
+        try:
+            page = feedback.feedback_page(organisation_id, cursor=request.args.get("cursor"),
+                                          limit=parse_limit(request.args.get("limit")))
+        except InvalidInput as error:
+            flash(translated(error), "error")
+            page = feedback.feedback_page(organisation_id, cursor=None, limit=parse_limit(None))
+            code = 422
         return render_template("participation/feedback/feedback_staff.html",
-                               rows=feedback.all_feedback(organisation_id),
-                               organisations=organisations_by_name(), chosen=organisation_id)
+                               page=page, rows=page.items,
+                               organisations=organisations_by_name(), chosen=organisation_id), code
     if user.role not in (EXPERT, ORGANISATION_MEMBER):
         abort(403)
     return render_template(

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -47,6 +48,8 @@ class ParticipationGroup(db.Model):
     __table_args__ = (
         one_of("kind", GROUP_KINDS, "kind_known"),
         one_of("status", GROUP_STATUSES, "status_known"),
+        #: The paging order of the group list (by name).
+        Index("ix_participation_groups_name_id", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

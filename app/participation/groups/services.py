@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import EXPERT, ORGANISATION_MEMBER, PARTICIPANT, User
 from app.accounts.services import create_user, normalize_email, user_by_email
 from app.audit.services import record_audit
-from app.bookings.models import Order
+from app.bookings.models import Order, OrderSession
 from app.bookings.services import (
     CO_DEVELOPMENT_SESSIONS,
     CO_DEVELOPMENT_TEMPLATE,
@@ -24,6 +24,7 @@ from app.bookings.services import (
     invite_experts,
 )
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.paging import Page, keyset_page
 from app.common.timeutil import utcnow
 from app.experts.models import VERIFIED, ExpertProfile
 from app.extensions import db
@@ -350,20 +351,50 @@ def remove_member(actor: User, group_id: int, member_id: int, now: datetime | No
 # --- Reading -----------------------------------------------------------------------------------
 
 
-def groups_for_user(user: User) -> list[ParticipationGroup]:
-    """The groups ``user`` may see: all for staff, the organisation's, or their own."""
-    query = select(ParticipationGroup).options(
-        selectinload(ParticipationGroup.members), selectinload(ParticipationGroup.organisation))
+def _visible(query, user: User):
+    """``query`` of groups narrowed to those ``user`` may see: all for staff, the
+    organisation's, or their own."""
     if access.is_staff(user):
-        pass
-    elif user.role == ORGANISATION_MEMBER and user.organisation_id is not None:
-        query = query.where(or_(
+        return query
+    if user.role == ORGANISATION_MEMBER and user.organisation_id is not None:
+        return query.where(or_(
             ParticipationGroup.organisation_id == user.organisation_id,
             ParticipationGroup.id.in_(_my_group_ids(user))))
-    else:
-        query = query.where(ParticipationGroup.id.in_(_my_group_ids(user)))
+    return query.where(ParticipationGroup.id.in_(_my_group_ids(user)))
+
+
+def groups_for_user(user: User) -> list[ParticipationGroup]:
+    """The groups ``user`` may see: all for staff, the organisation's, or their own."""
+    query = _visible(select(ParticipationGroup).options(
+        selectinload(ParticipationGroup.members), selectinload(ParticipationGroup.organisation)),
+        user)
     return list(db.session.scalars(query.order_by(ParticipationGroup.name,
                                                   ParticipationGroup.id)))
+
+
+def groups_page(user: User, *, cursor: str | None, limit: int) -> Page:
+    """One page of the groups ``user`` may see, by name, with members and organisation."""
+    query = _visible(select(ParticipationGroup).options(
+        selectinload(ParticipationGroup.members), selectinload(ParticipationGroup.organisation)),
+        user)
+    return keyset_page(db.session, query, [ParticipationGroup.name, ParticipationGroup.id],
+                       cursor=cursor, limit=limit, descending=False)
+
+
+def coming_meetings(user: User, now: datetime, limit: int = 10) -> list[tuple]:
+    """The next ``limit`` meeting sessions of the groups ``user`` may see, soonest first, as
+    ``(session, group)`` pairs: one query, whatever the number of groups and meetings."""
+    visible = _visible(select(ParticipationGroup.id), user)
+    rows = db.session.execute(
+        select(OrderSession, ParticipationGroup)
+        .join(Order, Order.id == OrderSession.order_id)
+        .join(GroupMeeting, GroupMeeting.order_id == Order.id)
+        .join(ParticipationGroup, ParticipationGroup.id == GroupMeeting.group_id)
+        .where(ParticipationGroup.id.in_(visible), OrderSession.starts_at >= now,
+               Order.status.not_in(("cancelled", "unfilled")))
+        .options(selectinload(OrderSession.order))
+        .order_by(OrderSession.starts_at, OrderSession.id).limit(limit))
+    return [(session, group) for session, group in rows]
 
 
 def _my_group_ids(user: User):

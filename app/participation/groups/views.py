@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from app.accounts.models import ORGANISATION_MEMBER
 from app.bookings.services import SessionRequest
-from app.common.errors import DomainError, NotFound, PermissionDenied, translated
+from app.common.errors import DomainError, InvalidInput, NotFound, PermissionDenied, translated
+from app.common.paging import parse_limit
 from app.common.timeutil import helsinki_to_utc, utcnow
 from app.extensions import db
 from app.fees.services import active_assignment_types
@@ -59,18 +60,19 @@ bp.record_once(lambda state: texts.init_app(state.app))
 def home():
     """Participation for everyone: groups, coming meetings, what waits for the user."""
     user = current_user
-    my_groups = groups.groups_for_user(user)
     now = utcnow()
-    coming = []
-    for group in my_groups:
-        for order in groups.meetings_of(group):
-            for session in order.sessions:
-                if session.starts_at >= now and order.status not in ("cancelled", "unfilled"):
-                    coming.append((session, group))
-    coming.sort(key=lambda pair: pair[0].starts_at)
+    code = 200
+    try:
+        page = groups.groups_page(user, cursor=request.args.get("cursor"),
+                                  limit=parse_limit(request.args.get("limit")))
+    except InvalidInput as error:
+        flash(translated(error), "error")
+        page = groups.groups_page(user, cursor=None, limit=parse_limit(None))
+        code = 422
     reports = impact.reports_for(user)
     return render_template(
-        "participation/groups/home.html", groups=my_groups, coming=coming[:10],
+        "participation/groups/home.html", page=page, groups=page.items,
+        coming=groups.coming_meetings(user, now),
         follow_ups=records.open_follow_ups_of(user),
         waiting_feedback=feedback.waiting_for_feedback(user, now),
         open_reports=[r for r in reports if r.answered_at is None
@@ -79,7 +81,7 @@ def home():
         new_messages=len(channel.inbox(user, "new")) if access.is_staff(user) else 0,
         forwarded=channel.forwarded_to(user) if user.role == ORGANISATION_MEMBER else [],
         can_create=user.role == ORGANISATION_MEMBER or access.is_staff(user),
-    )
+    ), code
 
 
 # --- Groups ----------------------------------------------------------------------------------
