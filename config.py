@@ -102,6 +102,9 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Kokemuspankki <noreply@kokemuspankki.local>")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
+    #: An API token's last use is written down at most this often (reads do not write).
+    API_TOKEN_TOUCH_SECONDS = _int("API_TOKEN_TOUCH_SECONDS", 300)
+
     # Background jobs: run by `flask scheduler`, never inside web workers.
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", True)
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 60)
