@@ -75,3 +75,10 @@ bench-matching: $(VENV)/.installed-dev system-deps
 	state=$$(tests/support/pg-server.sh start); eval "$$state"; \
 		trap 'tests/support/pg-server.sh stop "$$PG_DIR"' EXIT; \
 		$(PY) -m tests.bench.bench_matching --database postgres --url "$$PG_URL"
+
+## bench-pages: key pages at 1×, 10× and 100× data under gunicorn next to a bare Flask endpoint; writes docs/benchmarks.md
+.PHONY: bench-pages
+bench-pages: $(VENV)/.installed-dev system-deps translations
+	state=$$(tests/support/pg-server.sh start); eval "$$state"; \
+		trap 'tests/support/pg-server.sh stop "$$PG_DIR"' EXIT; \
+		$(PY) -m tests.bench.bench_pages --url "$$PG_URL" $(BENCH_ARGS)
