@@ -102,6 +102,8 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Kokemuspankki <noreply@kokemuspankki.local>")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
+    #: How long a web worker keeps the landing page's fee list before reading it again.
+    FEE_CACHE_SECONDS = _int("FEE_CACHE_SECONDS", 60)
     #: An API token's last use is written down at most this often (reads do not write).
     API_TOKEN_TOUCH_SECONDS = _int("API_TOKEN_TOUCH_SECONDS", 300)
 
@@ -155,6 +157,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024
+    FEE_CACHE_SECONDS = 0  # every test sees its own fee schedules
     SCHEDULER_ENABLED = False
     MAIL_SERVER = ""
     STRIPE_SECRET_KEY = ""
