@@ -140,7 +140,7 @@ def gunicorn(target: str, env: dict[str, str], log: Path):
     """A gunicorn with deploy/gunicorn.conf.py and 2 sync workers; yields its port."""
     port = free_port()
     environment = dict(os.environ, **env, GUNICORN_BIND=f"127.0.0.1:{port}",
-                       GUNICORN_WORKERS="2", GUNICORN_THREADS="1", LOG_LEVEL="WARNING")
+                       GUNICORN_WORKERS="2", GUNICORN_THREADS="1")
     with open(log, "ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
@@ -351,7 +351,10 @@ def run(args: argparse.Namespace) -> Run:
                     print(f"{factor}× bare: {result.bare[factor]}", file=sys.stderr)
                 result.scales[factor] = pages
             if 100 in scales:
-                result.batch = batch_of_everything(app, cast)
+                try:
+                    result.batch = batch_of_everything(app, cast)
+                except Exception as error:  # noqa: BLE001 - reported in the table instead
+                    result.batch = {"error": f"{type(error).__name__}: {error}"[:300]}
         finally:
             with app.app_context():
                 db.session.remove()
@@ -415,7 +418,9 @@ def markdown(args: argparse.Namespace, run_: Run) -> str:
               + ", ".join(f"{page.name} " + "/".join(str(run_.scales[f][page.name].requests)
                                                       for f in scales) for page in PAGES)
               + " (fewer than asked when the time budget ran out)."]
-    if run_.batch:
+    if run_.batch and "error" in run_.batch:
+        lines += ["", f"The payment batch of every approved item failed: {run_.batch['error']}"]
+    elif run_.batch:
         b = run_.batch
         lines += ["", "### One payment batch of every approved item (100×)", "",
                   "| items | service time s | SQL statements | SEPA file bytes "
