@@ -106,6 +106,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="at most this many seconds of load per page and scale")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--only", default="",
+                        help="measure only the pages whose names start with this (e.g. "
+                             "'login' for a before/after comparison of the login page)")
     return parser.parse_args(argv)
 
 
@@ -310,6 +313,8 @@ def run(args: argparse.Namespace) -> Run:
 
     scales = [int(s) for s in args.scales.split(",")]
     result = Run()
+    global PAGES
+    PAGES = tuple(page for page in PAGES if page.name.startswith(args.only))
     log = Path(tempfile.mkdtemp(prefix="bench-pages-")) / "gunicorn.log"
     with fresh_database(args.url) as url:
         bank = {"BANK_IBAN": "FI2112345600000785", "BANK_BIC": "NDEAFIHH",
