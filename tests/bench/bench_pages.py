@@ -84,6 +84,9 @@ class Result:
     rate: float = 0.0
     requests: int = 0
     errors: int = 0
+    #: CPU time of the gunicorn workers per request (user + system), less noisy than wall
+    #: time on a shared machine.
+    cpu_ms: float = 0.0
 
 
 @dataclass
@@ -159,7 +162,7 @@ def gunicorn(target: str, env: dict[str, str], log: Path):
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn {target} exited; see {log}")
             time.sleep(0.1)
-        yield port
+        yield port, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -167,6 +170,22 @@ def gunicorn(target: str, env: dict[str, str], log: Path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def workers_cpu_seconds(master: int) -> float:
+    """User and system CPU seconds of a gunicorn master's worker processes so far."""
+    total = 0.0
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def request(port: int, method: str, path: str, headers: dict | None = None,
@@ -209,7 +228,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def load(port: int, path: str, headers: dict, total: int, concurrency: int,
+def load(server: tuple[int, int], path: str, headers: dict, total: int, concurrency: int,
          budget: float) -> Result:
     """``total`` GETs from ``concurrency`` threads (stopping after ``budget`` seconds)."""
     latencies: list[float] = []
@@ -232,9 +251,11 @@ def load(port: int, path: str, headers: dict, total: int, concurrency: int,
                 if status != 200:
                     errors[0] += 1
 
+    port, master = server
     # Warm up the workers (and their connection pools) before timing.
     for _ in range(4):
         request(port, "GET", path, headers)
+    cpu_before = workers_cpu_seconds(master)
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     began = time.perf_counter()
     for thread in threads:
@@ -242,8 +263,10 @@ def load(port: int, path: str, headers: dict, total: int, concurrency: int,
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - began
+    cpu = workers_cpu_seconds(master) - cpu_before
     return Result(p50=statistics.median(latencies), p99=percentile(latencies, 0.99),
-                  rate=len(latencies) / wall, requests=len(latencies), errors=errors[0])
+                  rate=len(latencies) / wall, requests=len(latencies), errors=errors[0],
+                  cpu_ms=cpu * 1000 / max(len(latencies), 1))
 
 
 def count_statements(app, cast: scale.ScaleCast) -> dict[str, int]:
@@ -342,16 +365,16 @@ def run(args: argparse.Namespace) -> Run:
                 result.rows[factor] = table_counts(app)
                 counts = count_statements(app, cast)  # no app context: one per request
                 pages: dict[str, Result] = {}
-                with gunicorn("wsgi:app", env, log) as port, \
-                        gunicorn("tests.bench.bare_app:app", env, log) as bare_port:
+                with gunicorn("wsgi:app", env, log) as server, \
+                        gunicorn("tests.bench.bare_app:app", env, log) as bare_server:
                     for page in PAGES:
-                        headers = session_headers(port, page, cast)
+                        headers = session_headers(server[0], page, cast)
                         many = 10 if page.who is None else 1
-                        pages[page.name] = load(port, page.url, headers, args.requests * many,
+                        pages[page.name] = load(server, page.url, headers, args.requests * many,
                                                 args.concurrency, args.budget)
                         pages[page.name].statements = counts[page.name]
                         print(f"{factor}× {page.name}: {pages[page.name]}", file=sys.stderr)
-                    result.bare[factor] = load(bare_port, "/", {}, args.requests * 10,
+                    result.bare[factor] = load(bare_server, "/", {}, args.requests * 10,
                                                args.concurrency, args.budget)
                     print(f"{factor}× bare: {result.bare[factor]}", file=sys.stderr)
                 result.scales[factor] = pages
@@ -399,8 +422,10 @@ def markdown(args: argparse.Namespace, run_: Run) -> str:
         + " | p50 ms " + " / ".join(f"{f}×" for f in scales)
         + " | p99 ms " + " / ".join(f"{f}×" for f in scales)
         + f" | p50 {high}× ÷ p50 {low}× | share of the bare endpoint's req/s "
-        + " / ".join(f"{f}×" for f in scales) + " |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        + " / ".join(f"{f}×" for f in scales)
+        + " | worker CPU ms per request " + " / ".join(f"{f}×" for f in scales)
+        + " | bare endpoint's CPU ÷ the page's " + " / ".join(f"{f}×" for f in scales) + " |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for page in PAGES:
         results = [run_.scales[f][page.name] for f in scales]
@@ -412,13 +437,17 @@ def markdown(args: argparse.Namespace, run_: Run) -> str:
             + " / ".join(f"{r.p99:.1f}" for r in results) + " | "
             + f"{results[-1].p50 / results[0].p50:.2f} | "
             + " / ".join(f"{r.rate / run_.bare[f].rate:.3f}" for r, f in zip(
-                results, scales, strict=True)) + " |")
+                results, scales, strict=True)) + " | "
+            + " / ".join(f"{r.cpu_ms:.2f}" for r in results) + " | "
+            + " / ".join(f"{run_.bare[f].cpu_ms / r.cpu_ms:.3f}" if r.cpu_ms else "–"
+                         for r, f in zip(results, scales, strict=True)) + " |")
     lines.append(
         "| bare Flask endpoint (tests/bench/bare_app.py) | 0 | "
         + " / ".join(f"{run_.bare[f].p50:.1f}" for f in scales) + " | "
         + " / ".join(f"{run_.bare[f].p99:.1f}" for f in scales) + " | "
         + f"{run_.bare[high].p50 / run_.bare[low].p50:.2f} | "
-        + " / ".join(f"1 ({run_.bare[f].rate:.0f} req/s)" for f in scales) + " |")
+        + " / ".join(f"1 ({run_.bare[f].rate:.0f} req/s)" for f in scales) + " | "
+        + " / ".join(f"{run_.bare[f].cpu_ms:.2f}" for f in scales) + " | 1 |")
     lines += ["", "Requests per page and scale: "
               + ", ".join(f"{page.name} " + "/".join(str(run_.scales[f][page.name].requests)
                                                       for f in scales) for page in PAGES)
