@@ -89,3 +89,10 @@ bench-cluster: $(VENV)/.installed-dev system-deps translations
 	state=$$(tests/support/pg-server.sh start); eval "$$state"; \
 		trap 'tests/support/pg-server.sh stop "$$PG_DIR"' EXIT; \
 		$(PY) -m tests.bench.bench_cluster --url "$$PG_URL" $(BENCH_ARGS)
+
+## bench-pages: key pages at 1×, 10× and 100× data under gunicorn next to a bare Flask endpoint; writes docs/benchmarks.md
+.PHONY: bench-pages
+bench-pages: $(VENV)/.installed-dev system-deps translations
+	state=$$(tests/support/pg-server.sh start); eval "$$state"; \
+		trap 'tests/support/pg-server.sh stop "$$PG_DIR"' EXIT; \
+		$(PY) -m tests.bench.bench_pages --url "$$PG_URL" $(BENCH_ARGS)

@@ -120,6 +120,11 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Kokemuspankki <noreply@kokemuspankki.local>")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
+    #: How long a web worker keeps the landing page's fee list before reading it again.
+    FEE_CACHE_SECONDS = _int("FEE_CACHE_SECONDS", 60)
+    #: An API token's last use is written down at most this often (reads do not write).
+    API_TOKEN_TOUCH_SECONDS = _int("API_TOKEN_TOUCH_SECONDS", 300)
+
     # Background jobs: run by `flask scheduler`, never inside web workers.
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", True)
     SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 60)
@@ -178,6 +183,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024
+    FEE_CACHE_SECONDS = 0  # every test sees its own fee schedules
     SCHEDULER_ENABLED = False
     MAIL_SERVER = ""
     STRIPE_SECRET_KEY = ""

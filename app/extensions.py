@@ -32,3 +32,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reads_are_not_limited() -> bool:
+    """Every rate limit of the app guards a POST (sign-in, tokens, forms), so GET, HEAD and
+    OPTIONS requests skip the limiter's per-request work (resolving the route's limits)."""
+    from flask import request
+
+    return request.method in ("GET", "HEAD", "OPTIONS")

@@ -65,7 +65,6 @@ KNOWN_UPWARD = {
     # the shared page plumbing knows the fee errors, the offers and the front page's fees
     ("app.web.fields_errors", "app.fees.errors"),
     ("app.web.templating", "app.bookings.offers"),
-    ("app.web.views", "app.fees.errors"),
     ("app.web.views", "app.fees.services"),
     ("app.web.views", "app.fees.views"),
 }

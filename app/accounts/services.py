@@ -37,6 +37,8 @@ from app.organisations.models import Membership, Organisation
 from app.reference.models import Municipality
 
 API_TOKEN_LIFETIME = timedelta(days=90)
+#: How often a token's last use is written down at most (API_TOKEN_TOUCH_SECONDS).
+API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 class TooManyAttempts(Exception):
@@ -312,12 +314,17 @@ def issue_api_token(user: User, now: datetime | None = None) -> str:
     return token
 
 
-def user_for_api_token(token: str, now: datetime | None = None) -> User | None:
+def user_for_api_token(token: str, now: datetime | None = None,
+                       touch_interval: timedelta = API_TOKEN_TOUCH_INTERVAL) -> User | None:
+    """The user of a valid token. Its ``last_used_at`` is updated only when older than
+    ``touch_interval`` (reads do not write on every request); the caller commits when
+    the session has changes."""
     now = now or utcnow()
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None
-    row.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at >= touch_interval:
+        row.last_used_at = now
     return row.user
 
 

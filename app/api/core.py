@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import wraps
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 
 from app.accounts.models import User
 from app.common.errors import DomainError, PermissionDenied
@@ -104,10 +105,12 @@ def authenticated_user() -> User:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "Send a bearer token in the Authorization header.")
-    user = user_for_api_token(token.strip())
+    interval = timedelta(seconds=current_app.config.get("API_TOKEN_TOUCH_SECONDS", 300))
+    user = user_for_api_token(token.strip(), touch_interval=interval)
     if user is None:
         raise ApiError(401, "invalid_token", "The token is not valid, has expired or was revoked.")
-    db.session.commit()  # remember last use
+    if db.session.dirty:
+        db.session.commit()  # the token's last use, at most every few minutes
     return user
 
 

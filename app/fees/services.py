@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -45,6 +47,54 @@ def schedule_in_force(day: date) -> FeeSchedule:
     if schedule is None:
         raise NoFeeSchedule()
     return schedule
+
+
+@dataclass(frozen=True)
+class PublishedFee:
+    """One line of the fees shown on the landing page: plain values, safe to keep."""
+
+    assignment_type_id: int
+    names: tuple[str, str, str]  # fi, sv, en
+    amount: Decimal
+    unit_minutes: int
+
+    def name(self, language: str) -> str:
+        fi, sv, en = self.names
+        return {"sv": sv, "en": en}.get(language) or fi
+
+
+#: The fees in force on one day, with the monotonic time they were read (this process only).
+_published: dict[date, tuple[float, tuple[PublishedFee, ...] | None]] = {}
+
+
+def published_fees(day: date, max_age: float, clock=time.monotonic
+                   ) -> tuple[PublishedFee, ...] | None:
+    """The fees of the schedule in force on ``day`` (None: no schedule), read from the
+    database at most every ``max_age`` seconds in this process. A new schedule starts
+    today at the earliest and `add_fee_schedule` forgets the kept fees, so other workers
+    show it within ``max_age``."""
+    now = clock()
+    kept = _published.get(day)
+    if kept is not None and now - kept[0] < max_age:
+        return kept[1]
+    try:
+        schedule = schedule_in_force(day)
+    except FeeError:
+        fees = None
+    else:
+        fees = tuple(sorted(
+            (PublishedFee(row.assignment_type_id, (row.assignment_type.name_fi,
+                                                   row.assignment_type.name_sv,
+                                                   row.assignment_type.name_en),
+                          row.amount, row.unit_minutes) for row in schedule.rules),
+            key=lambda fee: fee.assignment_type_id))
+    _published.clear()  # only the current day is ever asked for
+    _published[day] = (now, fees)
+    return fees
+
+
+def forget_published_fees() -> None:
+    _published.clear()
 
 
 def fee_rules(schedule: FeeSchedule) -> dict[str, FeeRule]:
@@ -155,6 +205,7 @@ def add_fee_schedule(
                                          unit_minutes=unit_minutes))
     db.session.add(schedule)
     db.session.flush()
+    forget_published_fees()
     record_audit(actor, "fee_schedule_added", "fee_schedule", schedule.id,
                  effective_from=effective_from.isoformat(),
                  rules=", ".join(f"{code} {a}/{m} min" for code, (a, m) in rules.items()))
@@ -198,5 +249,6 @@ def add_assignment_type(actor, code: str, name_fi: str, name_sv: str, name_en: s
                           name_en=name_en.strip())
     db.session.add(kind)
     db.session.flush()
+    forget_published_fees()
     record_audit(actor, "assignment_type_added", "assignment_type", kind.id, code=code)
     return kind

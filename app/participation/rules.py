@@ -105,8 +105,18 @@ def gini(values: Sequence[int]) -> Decimal | None:
     if total == 0:
         return Decimal("0.00")
     ordered = sorted(values)
-    n = len(ordered)
     weighted = sum(rank * value for rank, value in enumerate(ordered, start=1))
+    return gini_from_sums(len(ordered), total, weighted)
+
+
+def gini_from_sums(n: int, total: int, weighted: int) -> Decimal | None:
+    """The Gini coefficient from the sums a database computes: ``n`` counts, their
+    ``total`` and ``weighted`` = Σ rank·count with the counts in ascending order (rank
+    from 1). Exact, rounded to two decimals; None for no values, 0 when all are zero."""
+    if not n:
+        return None
+    if total == 0:
+        return Decimal("0.00")
     coefficient = Fraction(2 * weighted, n * total) - Fraction(n + 1, n)
     return (Decimal(coefficient.numerator) / Decimal(coefficient.denominator)).quantize(
         TWO_PLACES, rounding=ROUND_HALF_UP)

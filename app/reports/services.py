@@ -1,7 +1,8 @@
 """Participation figures for coordinators (all organisations) and organisations (their own).
 
-Every count and sum is computed by the database; Python only divides (exact decimals)
-and computes the Gini coefficient from the per-expert counts the database returns.
+Every count and sum is computed by the database, one aggregate row per figure, so the
+cost of a request does not grow with the data; Python only divides (exact decimals),
+also for the Gini coefficient whose sums the database computes.
 Periods are whole days in Helsinki time.
 """
 
@@ -27,7 +28,7 @@ from app.participation.groups.models import (
     GroupMember,
     ParticipationGroup,
 )
-from app.participation.rules import average, gini, share
+from app.participation.rules import average, gini_from_sums, share
 from app.payouts.models import PayoutItem
 from app.reference.models import ExpertiseArea
 
@@ -303,16 +304,22 @@ def _areas(figures: Figures, organisation_id: int | None) -> None:
 def fairness(period: Period) -> Fairness:
     """Share of verified experts with paid work in the last 90 days of the period, and the
     Gini coefficient of the verified experts' numbers of assignments in the period."""
-    counts = list(db.session.scalars(
-        select(func.count(Assignment.id)).select_from(ExpertProfile)
+    per_expert = (
+        select(func.count(Assignment.id).label("work")).select_from(ExpertProfile)
         .outerjoin(Assignment, and_(Assignment.expert_id == ExpertProfile.id,
                                     _took_place(period)))
         .where(ExpertProfile.status == VERIFIED)
-        .group_by(ExpertProfile.id)))
+        .group_by(ExpertProfile.id)).subquery()
+    ranked = select(per_expert.c.work, func.row_number().over(
+        order_by=per_expert.c.work).label("rank")).subquery()
+    experts, total, weighted = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(ranked.c.work), 0),
+        func.coalesce(func.sum(ranked.c.rank * ranked.c.work), 0))).one()
     recent_since = period.until - timedelta(days=FAIRNESS_DAYS)
     active = db.session.scalar(
         select(func.count(distinct(Assignment.expert_id)))
         .join(ExpertProfile, ExpertProfile.id == Assignment.expert_id)
         .where(ExpertProfile.status == VERIFIED, Assignment.status.in_(TOOK_PLACE),
                Assignment.starts_at >= recent_since, Assignment.starts_at < period.until))
-    return Fairness(len(counts), active, share(active, len(counts)), gini(counts))
+    return Fairness(experts, active, share(active, experts),
+                    gini_from_sums(experts, int(total), int(weighted)))

@@ -9,7 +9,7 @@ from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from app.common.timeutil import to_helsinki
-from app.web import labels
+from app.web import fastpaths, labels
 
 
 def current_language() -> str:
@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["offer_for"] = offer_for
     app.jinja_env.add_extension("jinja2.ext.do")
     labels.init_app(app)
+    fastpaths.init_app(app)
 
     @app.context_processor
     def layout_context():

@@ -12,15 +12,11 @@ bp = Blueprint("web", __name__)
 
 @bp.route("/")
 def index():
-    from app.fees.errors import FeeError
-    from app.fees.services import schedule_in_force
+    from app.fees.services import published_fees
     from app.fees.views import today_in_helsinki
 
-    try:
-        schedule = schedule_in_force(today_in_helsinki())
-    except FeeError:
-        schedule = None
-    return render_template("web/index.html", schedule=schedule)
+    fees = published_fees(today_in_helsinki(), current_app.config["FEE_CACHE_SECONDS"])
+    return render_template("web/index.html", fees=fees)
 
 
 @bp.route("/language/<code>")

@@ -104,3 +104,46 @@ def test_me(client, cast, token_of, who, role, organisation, expert):
         "organisation_id": getattr(cast, organisation) if organisation else None,
         "expert_id": getattr(cast, expert) if expert else None,
     }
+
+
+def _writes(statements: list[str]) -> list[str]:
+    """UPDATE/INSERT/DELETE statements and commits (a commit inside a test's transaction is
+    a RELEASE SAVEPOINT)."""
+    return [s for s in statements if s.lstrip().split()[0].upper() in (
+        "UPDATE", "INSERT", "DELETE", "COMMIT", "RELEASE")]
+
+
+def test_reads_write_the_last_use_at_most_every_few_minutes(app, client, cast, token_of):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.accounts.models import ApiToken
+    from app.accounts.services import _token_hash
+    from tests.support.sql import counted_statements
+
+    token = token_of("a_member")
+    with counted_statements() as first:
+        assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    # The first use of the token is written down …
+    assert any(s.lstrip().upper().startswith("UPDATE API_TOKEN") for s in _writes(first))
+    with app.app_context():
+        used = db.session.scalar(select(ApiToken.last_used_at).where(
+            ApiToken.token_hash == _token_hash(token)))
+    assert used is not None
+    # … and the reads in the next minutes neither update nor commit anything.
+    for _ in range(3):
+        with counted_statements() as statements:
+            assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+        assert _writes(statements) == []
+    # Once the last use is older than API_TOKEN_TOUCH_SECONDS it is written again.
+    with app.app_context():
+        row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+        row.last_used_at = used - timedelta(seconds=app.config["API_TOKEN_TOUCH_SECONDS"])
+        db.session.commit()
+    with counted_statements() as later:
+        assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    assert any(s.lstrip().upper().startswith("UPDATE API_TOKEN") for s in _writes(later))
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.last_used_at).where(
+            ApiToken.token_hash == _token_hash(token))) > used - timedelta(seconds=1)

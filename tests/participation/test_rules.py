@@ -66,3 +66,13 @@ def test_share_is_a_percentage():
 ])
 def test_gini_coefficient(values, expected):
     assert gini(values) == expected
+
+
+def test_gini_from_the_sums_a_database_computes_equals_gini_of_the_counts():
+    from app.participation.rules import gini, gini_from_sums
+
+    for counts in ([3, 1, 0, 0], [5], [0, 0], [2, 2, 7, 1, 1, 9], []):
+        ordered = sorted(counts)
+        weighted = sum(rank * c for rank, c in enumerate(ordered, start=1))
+        assert gini_from_sums(len(counts), sum(counts), weighted) == gini(counts)
+    assert gini_from_sums(4, 4, 15) == Decimal("0.63")  # 3, 1, 0, 0 as in the reports test

@@ -1,0 +1,217 @@
+"""Seeding of scaled data for the page statement-count test and `make bench-pages`.
+
+`people()` makes the cast (an organisation admin, an expert, a finance approver, a
+coordinator, an administrator, a few more experts); `grow(cast, counts)` then adds rows
+in bulk (ORM bulk INSERT … RETURNING, a few statements per table, whatever the size):
+
+- ``orders``: orders of the cast's organisation (the organisation dashboard), every
+  second one with a booked expert;
+- ``assignments``: the cast expert's assignments on orders of another organisation,
+  at venues in different municipalities, past and future, in every state an expert sees;
+- ``invitations``: open invitations to the cast expert;
+- ``payout_items``: payout items waiting for approval (the finance approval list),
+  on work of the other experts.
+
+`SCALES` holds the sizes of 1×, 10× and 100× (issue 13): orders of one organisation
+16 → 1,600, an expert's assignments 25 → 3,500, payout items 50 → 5,000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+
+from app.bookings.models import Assignment, Invitation, Order, OrderSession, order_expertise_areas
+from app.common.timeutil import utcnow
+from app.extensions import db
+from app.fees.models import AssignmentType, FeeSchedule
+from app.payouts.models import PayoutItem
+from app.reference.models import ExpertiseArea, Municipality
+from tests import factories
+
+#: How many of each kind of row a scale adds.
+SCALES: dict[int, dict[str, int]] = {
+    1: {"orders": 16, "assignments": 25, "invitations": 20, "payout_items": 50},
+    10: {"orders": 160, "assignments": 250, "invitations": 200, "payout_items": 500},
+    100: {"orders": 1_600, "assignments": 3_500, "invitations": 2_000, "payout_items": 5_000},
+}
+#: Experts who did the work whose payouts wait for approval.
+OTHER_EXPERTS = 5
+ORDER_STATES = ("submitted", "matching", "filled", "completed", "closed", "cancelled",
+                "unfilled", "draft")
+#: (state, days from now) of the cast expert's assignments, in turn.
+ASSIGNMENT_STATES = (("booked", 20), ("booked", -3), ("confirmed", -40), ("reported", -10),
+                     ("paid", -90), ("cancelled_by_expert", 15), ("booked", 60))
+
+
+def difference(larger: dict[str, int], smaller: dict[str, int]) -> dict[str, int]:
+    """What to add to go from one scale to a larger one."""
+    return {kind: larger[kind] - smaller.get(kind, 0) for kind in larger}
+
+
+@dataclass
+class ScaleCast:
+    organisation_id: int
+    other_organisation_id: int
+    org_admin: str
+    org_admin_id: int
+    expert: str
+    expert_id: int
+    finance: str
+    coordinator: str
+    admin: str
+    other_expert_ids: list[int]
+    #: How many rows `grow` added so far, per kind (numbering continues from there).
+    added: dict[str, int]
+
+
+def people() -> ScaleCast:
+    """The people whose pages are measured (password `factories.DEFAULT_PASSWORD`)."""
+    org_admin = factories.member(is_admin=True)
+    other = factories.member(is_admin=True)
+    expert = factories.expert(iban="FI5542345670000081")
+    others = [factories.expert(iban="FI4950009420028730") for _ in range(OTHER_EXPERTS)]
+    finance = factories.user("finance", totp_secret="KOKEMUSPANKKIDEMOTOTPKEY")
+    coordinator = factories.user("coordinator")
+    admin = factories.user("admin")
+    db.session.flush()
+    return ScaleCast(
+        organisation_id=org_admin.membership.organisation_id,
+        other_organisation_id=other.membership.organisation_id,
+        org_admin=org_admin.email, org_admin_id=org_admin.id,
+        expert=expert.user.email, expert_id=expert.id,
+        finance=finance.email, coordinator=coordinator.email, admin=admin.email,
+        other_expert_ids=[e.id for e in others], added={})
+
+
+class _Rows:
+    """Reference ids and the bulk inserts."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.types = list(db.session.scalars(select(AssignmentType.id).order_by(
+            AssignmentType.id)))
+        self.schedule_id = db.session.scalar(select(FeeSchedule.id).order_by(
+            FeeSchedule.effective_from))
+        self.municipalities = list(db.session.scalars(select(Municipality.code).order_by(
+            Municipality.code)))
+        self.area_ids = list(db.session.scalars(select(ExpertiseArea.id).order_by(
+            ExpertiseArea.id)))
+
+    @staticmethod
+    def insert(model, rows: list[dict]) -> list[int]:
+        if not rows:
+            return []
+        return list(db.session.scalars(
+            insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+
+    def orders(self, organisation_id: int, creator_id: int, starts: list[datetime],
+               states: list[str], number: int) -> tuple[list[int], list[int]]:
+        """Orders with one session each at venues around Finland; (order ids, session ids)."""
+        rows = []
+        for k, (start, state) in enumerate(zip(starts, states, strict=True)):
+            n = number + k
+            rows.append({
+                "organisation_id": organisation_id, "created_by_id": creator_id,
+                "title": f"Tilaus {n}", "description": "", "assignment_type_id":
+                self.types[n % len(self.types)], "fee_schedule_id": self.schedule_id,
+                "language": "fi", "experts_needed": 1, "remote": False,
+                "municipality_code": self.municipalities[(n * 7) % len(self.municipalities)],
+                "status": state, "created_at": start - timedelta(days=30),
+                "submitted_at": None if state == "draft" else start - timedelta(days=29),
+                "cancelled_at": start - timedelta(days=2) if state == "cancelled" else None,
+            })
+        order_ids = self.insert(Order, rows)
+        session_ids = self.insert(OrderSession, [
+            {"order_id": order_id, "position": 1, "starts_at": start, "duration_minutes": 90}
+            for order_id, start in zip(order_ids, starts, strict=True)])
+        db.session.execute(insert(order_expertise_areas), [
+            {"order_id": order_id, "area_id": self.area_ids[k % len(self.area_ids)]}
+            for k, order_id in enumerate(order_ids)])
+        return order_ids, session_ids
+
+    def assignments(self, rows: list[tuple[int, int, int, str, datetime]]) -> list[int]:
+        """(order id, session id, expert id, state, start) → assignment ids."""
+        return self.insert(Assignment, [
+            {"order_id": order_id, "session_id": session_id, "expert_id": expert_id,
+             "status": state, "starts_at": start, "ends_at": start + timedelta(minutes=90),
+             "created_at": start - timedelta(days=20),
+             "cancelled_at": start - timedelta(days=3) if state.startswith("cancelled")
+             else None}
+            for order_id, session_id, expert_id, state, start in rows])
+
+
+def grow(cast: ScaleCast, counts: dict[str, int], now: datetime | None = None) -> None:
+    """Add ``counts`` rows of each kind (see the module's docstring); flushes."""
+    rows = _Rows((now or utcnow()).replace(second=0, microsecond=0))
+    _organisation_orders(cast, rows, counts.get("orders", 0))
+    _expert_work(cast, rows, counts.get("assignments", 0))
+    _invitations(cast, rows, counts.get("invitations", 0))
+    _payouts(cast, rows, counts.get("payout_items", 0))
+    for kind, count in counts.items():
+        cast.added[kind] = cast.added.get(kind, 0) + count
+    db.session.flush()
+
+
+def _organisation_orders(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("orders", 0)
+    starts = [rows.now + timedelta(days=(first + k) % 120 - 30, hours=k % 8)
+              for k in range(count)]
+    states = [ORDER_STATES[(first + k) % len(ORDER_STATES)] for k in range(count)]
+    order_ids, session_ids = rows.orders(cast.organisation_id, cast.org_admin_id, starts,
+                                         states, first)
+    rows.assignments([
+        (order_id, session_id, cast.other_expert_ids[k % OTHER_EXPERTS], "booked", start)
+        for k, (order_id, session_id, start, state) in enumerate(
+            zip(order_ids, session_ids, starts, states, strict=True))
+        if k % 2 == 0 and state in ("filled", "completed", "matching")])
+
+
+def _expert_work(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("assignments", 0)
+    plan = [ASSIGNMENT_STATES[(first + k) % len(ASSIGNMENT_STATES)] for k in range(count)]
+    starts = [rows.now + timedelta(days=days, hours=(first + k) % 9 - 4)
+              for k, (_state, days) in enumerate(plan)]
+    order_states = ["filled" if days > 0 else "completed" for _state, days in plan]
+    order_ids, session_ids = rows.orders(cast.other_organisation_id, cast.org_admin_id,
+                                         starts, order_states, 100_000 + first)
+    rows.assignments([
+        (order_id, session_id, cast.expert_id, state, start)
+        for order_id, session_id, (state, _days), start in zip(
+            order_ids, session_ids, plan, starts, strict=True)])
+
+
+def _invitations(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("invitations", 0)
+    starts = [rows.now + timedelta(days=10 + (first + k) % 50) for k in range(count)]
+    order_ids, _sessions = rows.orders(cast.other_organisation_id, cast.org_admin_id, starts,
+                                       ["matching"] * count, 200_000 + first)
+    rows.insert(Invitation, [
+        {"order_id": order_id, "expert_id": cast.expert_id, "status": "pending",
+         "rank": 1, "created_at": rows.now - timedelta(hours=1),
+         "expires_at": rows.now + timedelta(days=2)} for order_id in order_ids])
+
+
+def _payouts(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("payout_items", 0)
+    starts = [rows.now - timedelta(days=5 + (first + k) % 60, hours=k % 7)
+              for k in range(count)]
+    order_ids, session_ids = rows.orders(cast.other_organisation_id, cast.org_admin_id,
+                                         starts, ["completed"] * count, 300_000 + first)
+    experts = [cast.other_expert_ids[(first + k) % OTHER_EXPERTS] for k in range(count)]
+    assignment_ids = rows.assignments([
+        (order_id, session_id, expert_id, "confirmed", start)
+        for order_id, session_id, expert_id, start in zip(
+            order_ids, session_ids, experts, starts, strict=True)])
+    fee = Decimal("30.00")
+    rows.insert(PayoutItem, [
+        {"assignment_id": assignment_id, "expert_id": expert_id, "status": "pending_approval",
+         "fee_schedule_id": rows.schedule_id, "fee": fee, "travel": Decimal("4.50"),
+         "per_diem": Decimal("0.00"), "withholding_percent": Decimal("20.00"),
+         "withholding": Decimal("6.00"), "net_fee": Decimal("24.00"),
+         "total_paid": Decimal("28.50"), "work_date": start, "created_at": start}
+        for assignment_id, expert_id, start in zip(assignment_ids, experts, starts,
+                                                   strict=True)])
