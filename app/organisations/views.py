@@ -16,6 +16,7 @@ from app.common.paging import parse_limit
 from app.extensions import db
 from app.organisations import services
 from app.organisations.forms import BillingDetailsForm, OrderFilterForm
+from app.web.actions import attempt
 from app.web.forms import attach_error
 from app.web.labels import ORDER_STATUS, label
 
@@ -103,18 +104,13 @@ def settings():
     if request.method == "POST" and not current_user.is_organisation_admin:
         abort(403)
     form = BillingDetailsForm(obj=organisation)
-    if form.validate_on_submit():
-        try:
-            services.update_billing_details(current_user, form.einvoice_address.data,
-                                            form.einvoice_operator.data,
-                                            form.billing_reference.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The billing details are saved."), "success")
-            return redirect(url_for("organisations.settings"))
+    if form.validate_on_submit() and attempt(
+        lambda: services.update_billing_details(current_user, form.einvoice_address.data,
+                                                form.einvoice_operator.data,
+                                                form.billing_reference.data),
+        form=form, success=_("The billing details are saved."),
+    ).ok:
+        return redirect(url_for("organisations.settings"))
     status = 422 if request.method == "POST" and form.errors else 200
     return render_template("organisations/settings.html", organisation=organisation,
                            form=form), status

@@ -31,6 +31,7 @@ from app.payments import services, stripe_gateway
 from app.payments.forms import BankPaymentForm, BankPaymentsFileForm, ServiceFeeForm
 from app.payments.models import INVOICE_STATUSES, Invoice
 from app.payments.reference_numbers import format_finnish, format_rf, rf_reference
+from app.web.actions import attempt
 from app.web.forms import attach_error
 from app.web.templating import euros as format_eur
 
@@ -192,18 +193,12 @@ def _payment_message(outcome: str, invoice: Invoice) -> str:
 def service_fees():
     """The bank's service fee on invoices, versioned by date like the fee schedules."""
     form = ServiceFeeForm()
-    if form.validate_on_submit():
-        try:
-            services.add_service_fee_rate(current_user, form.effective_from.data,
-                                          form.kind.data, form.value.data,
-                                          today=_today())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The service fee is saved."), "success")
-            return redirect(url_for("payments.service_fees"))
+    if form.validate_on_submit() and attempt(
+        lambda: services.add_service_fee_rate(current_user, form.effective_from.data,
+                                              form.kind.data, form.value.data, today=_today()),
+        form=form, success=_("The service fee is saved."),
+    ).ok:
+        return redirect(url_for("payments.service_fees"))
     status = 422 if request.method == "POST" and form.errors else 200
     return render_template("payments/service_fees.html", form=form,
                            rates=services.service_fee_rates(),
