@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, literal, tuple_
+from sqlalchemy import BigInteger, Integer, Select, literal, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -100,6 +100,7 @@ def keyset_page(
     """
     after = decode_cursor(cursor, len(keys))
     if after is not None:
+        _check_ranges(after, keys)
         bound = tuple_(*(literal(value, key.type) for value, key in zip(after, keys, strict=True)))
         position = tuple_(*keys)
         stmt = stmt.where(position < bound if descending else position > bound)
@@ -114,6 +115,17 @@ def keyset_page(
         values = key_of(rows[-1]) if key_of else [getattr(rows[-1], key.key) for key in keys]
         next_cursor = encode_cursor(values)
     return Page(items=rows, next_cursor=next_cursor, is_continuation=after is not None)
+
+
+def _check_ranges(values: tuple, keys: Sequence[ColumnElement]) -> None:
+    """A cursor's integers must fit their columns: PostgreSQL refuses a 4-byte column
+    compared with a larger bound parameter (an error, not an empty page)."""
+    for value, key in zip(values, keys, strict=True):
+        if not isinstance(value, int) or not isinstance(key.type, Integer):
+            continue
+        bits = 63 if isinstance(key.type, BigInteger) else 31
+        if not -(2**bits) <= value < 2**bits:
+            raise _bad_cursor()
 
 
 def _tag(value: Any) -> list:

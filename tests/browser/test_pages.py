@@ -457,7 +457,7 @@ def demo_ids(live_server) -> dict[str, str]:
         # Cursors before the first row of an ascending and a descending list: a later page
         # that still shows the demo's few rows.
         ids["first_keys"] = encode_cursor([0, 0])
-        ids["newest_keys"] = encode_cursor([datetime(2999, 1, 1, tzinfo=UTC), 2**62])
+        ids["newest_keys"] = encode_cursor([datetime(2999, 1, 1, tzinfo=UTC), 2**31 - 1])
         ids["first_name_keys"] = encode_cursor(["", 0])
         waiting = session.scalars(select(PayoutItem).where(
             PayoutItem.status == "pending_approval").order_by(PayoutItem.id)).first()

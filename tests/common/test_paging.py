@@ -92,3 +92,22 @@ def test_an_exact_last_page_has_no_next_cursor(in_app):
                        cursor=None, limit=4)
     assert len(page.items) == 4
     assert page.next_cursor is None
+
+
+@pytest.mark.parametrize("key_id", [2**31, -(2**31) - 1, 2**62])
+def test_an_integer_beyond_its_column_is_a_bad_cursor_on_every_database(in_app, key_id):
+    """audit_entries.id is a 4-byte integer: PostgreSQL would fail on a larger bound."""
+    stmt = select(AuditEntry).where(AuditEntry.action == "paging.range")
+    cursor = encode_cursor([datetime(2999, 1, 1, tzinfo=UTC), key_id])
+    with pytest.raises(InvalidInput) as caught:
+        keyset_page(db.session, stmt, (AuditEntry.created_at, AuditEntry.id),
+                    cursor=cursor, limit=5)
+    assert caught.value.field == "cursor"
+
+
+def test_the_largest_integer_of_a_column_still_pages(in_app):
+    stmt = select(AuditEntry).where(AuditEntry.action == "paging.range")
+    cursor = encode_cursor([datetime(2999, 1, 1, tzinfo=UTC), 2**31 - 1])
+    page = keyset_page(db.session, stmt, (AuditEntry.created_at, AuditEntry.id),
+                       cursor=cursor, limit=5)
+    assert page.items == [] and page.is_continuation
