@@ -7,7 +7,9 @@
 #
 # `start` creates a fresh cluster in a new temporary directory, listens on a
 # free port on 127.0.0.1 only (plus a Unix socket inside that directory),
-# creates the role `app` (password `app`, CREATEDB) and its database `app`, and
+# creates the role `app` (password `app`, CREATEDB; a member of pg_signal_backend, so
+# that `DROP DATABASE … WITH (FORCE)` of a scratch database may also stop an
+# autovacuum worker that happens to be in it) and its database `app`, and
 # prints shell assignments on stdout (progress goes to stderr). The same
 # assignments are kept in "$PG_DIR/env". `stop DIR` stops the server at once
 # and removes DIR. As root, the server runs as the `postgres` user (initdb and
@@ -89,6 +91,7 @@ cmd_start() {
 
     as_pg "$bin/psql" -X -q -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
         -c "CREATE ROLE app LOGIN PASSWORD 'app' CREATEDB" \
+        -c "GRANT pg_signal_backend TO app" \
         -c "CREATE DATABASE app OWNER app" >&2
 
     {
