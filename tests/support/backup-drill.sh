@@ -63,6 +63,11 @@ with_db() {
     env DATABASE_URL="$url" KOKEMUSPANKKI_ENV=development INSTANCE_PATH="$WORK/instance" "$@"
 }
 
+# The identity-code key is part of the backup: codes encrypted with one key are read
+# with the same key after the restore (the seeding and the smoke test share it).
+IDENTITY_CODE_KEY=$("$PYTHON" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
+export IDENTITY_CODE_KEY
+
 echo "=== Backup drill on PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') ==="
 prepare() {  # `&&`: set -e does not apply inside step's `if`
     with_db "$SOURCE" "${FLASK[@]}" db upgrade &&
