@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from app.fees.rules import Line, kilometre_parts
 from app.payouts.exports import spreadsheet_text
@@ -186,6 +187,7 @@ def build_payroll_csv(
     return ("\ufeff" + text).encode("utf-8") if finnish else text.encode("utf-8")
 
 
+@lru_cache(maxsize=4096)
 def _plain(value: Decimal, places: int) -> str:
     """A number without exponent, with at least ``places`` decimals (0.53, 0.525, 84, 12.5)."""
     normal = value.normalize()

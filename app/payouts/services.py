@@ -26,8 +26,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import ADMIN, FINANCE, User
@@ -304,7 +303,21 @@ def _locked_items_by_id(ids: list[int]) -> list[PayoutItem]:
     return items
 
 
-def _move_items(items: list[PayoutItem], from_state: str, action: str | None,
+def _locked_item_rows(*conditions) -> list[Row]:
+    """Like `_locked_items`, but only the columns a batch needs, as plain rows.
+
+    A batch may hold thousands of items; building an ORM object for each costs
+    more than the query itself, and the batch only reads these four values.
+    """
+    return list(db.session.execute(
+        select(PayoutItem.id, PayoutItem.expert_id, PayoutItem.status, PayoutItem.total_paid)
+        .where(*conditions)
+        .order_by(PayoutItem.id)
+        .with_for_update()
+    ))
+
+
+def _move_items(items: Sequence[PayoutItem | Row], from_state: str, action: str | None,
                 **values) -> None:
     """Compare-and-set: move every item from ``from_state`` along ``action`` (None: stay)
     and set ``values``, or `Conflict` if any of them is no longer in ``from_state``."""
@@ -321,7 +334,10 @@ def _move_items(items: list[PayoutItem], from_state: str, action: str | None,
                        "and check.", code="payout_changed")
     # The rows now hold exactly these values: set them on the loaded items as committed state
     # instead of expiring them, which would reload every item one by one on its next use.
+    # (Items read as plain rows, as a batch reads them, have nothing to update.)
     for item in items:
+        if not isinstance(item, PayoutItem):
+            continue
         set_committed_value(item, "status", to_state)
         for name, value in values.items():
             set_committed_value(item, name, value)
@@ -455,14 +471,14 @@ def _debtor() -> tuple[str, str, str]:
     return config.get("BANK_NAME") or "Kokemuspankki", iban, (config.get("BANK_BIC") or "")
 
 
-def _payee_iban(expert: ExpertProfile) -> str | None:
+def _payee_iban(expert: ExpertProfile | Row) -> str | None:
     try:
         return IBAN(expert.iban or "").compact
     except SchwiftyException:
         return None
 
 
-def _identity_code_readable(expert: ExpertProfile) -> bool:
+def _identity_code_readable(expert: ExpertProfile | Row) -> bool:
     """Whether the stored code decrypts with today's key (checked, never shown or kept), so
     that a batch is never made whose payroll file could not be."""
     try:
@@ -477,8 +493,8 @@ def _message_id(now: datetime) -> str:
     return f"KP-{to_helsinki(now):%Y%m%d%H%M%S}-{secrets.token_hex(4).upper()}"
 
 
-def _remittance(user: User, message_id: str) -> str:
-    with force_locale(user.language):
+def _remittance(language: str | None, message_id: str) -> str:
+    with force_locale(language):
         return _("Kokemuspankki: fees and travel costs, payment batch %(batch)s",
                  batch=message_id)
 
@@ -499,37 +515,43 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     _require_finance(actor)
     debtor_name, debtor_iban, debtor_bic = _debtor()
     if item_ids is None:
-        items = _locked_items(PayoutItem.status == "approved")
+        items = _locked_item_rows(PayoutItem.status == "approved")
         if not items:
             raise Conflict("There are no approved payouts to put in a batch.",
                            code="nothing_to_batch")
     else:
-        items = _locked_items_by_id(_item_ids(item_ids))
+        ids = _item_ids(item_ids)
+        items = _locked_item_rows(PayoutItem.id.in_(ids))
+        if len(items) != len(ids):
+            raise NotFound("The payout was not found.", code="payout_not_found")
         not_approved = [str(i.id) for i in items if not PAYOUT_ITEM.can(i.status, "add_to_batch")]
         if not_approved:
             raise Conflict("These payouts are not approved, or are already in a batch or paid: "
                            "%(ids)s.", code="not_approved", values={"ids": ", ".join(not_approved)})
-    by_expert: dict[int, list[PayoutItem]] = {}
+    by_expert: dict[int, list[Row]] = {}
     for item in items:
         by_expert.setdefault(item.expert_id, []).append(item)
-    experts = {e.id: e for e in db.session.scalars(
-        select(ExpertProfile).where(ExpertProfile.id.in_(by_expert))
-        .options(selectinload(ExpertProfile.user)))}
+    # The payees as plain rows too (name, language, bank account, identity code).
+    experts = {e.id: e for e in db.session.execute(
+        select(ExpertProfile.id, ExpertProfile.iban, ExpertProfile.identity_code_encrypted,
+               User.full_name, User.language)
+        .join(User, User.id == ExpertProfile.user_id)
+        .where(ExpertProfile.id.in_(by_expert)))}
     ibans = {expert_id: _payee_iban(expert) for expert_id, expert in experts.items()}
-    missing = sorted(experts[i].user.full_name for i in by_expert if not ibans[i])
+    missing = sorted(experts[i].full_name for i in by_expert if not ibans[i])
     if missing:
         raise InvalidInput("These experts have no valid bank account number: %(names)s. Ask "
                            "them to add it on their profile, or leave their payouts out of the "
                            "batch.", code="missing_iban", values={"names": ", ".join(missing)})
     left_out = _leave_out_nameless(items, by_expert, experts)
-    no_code = sorted(experts[i].user.full_name for i in by_expert
+    no_code = sorted(experts[i].full_name for i in by_expert
                      if not experts[i].identity_code_encrypted)
     if no_code:
         raise InvalidInput("These experts have not given their personal identity code, which "
                            "the payroll needs from the first payout: %(names)s. Ask them to add "
                            "it with their bank details, or leave their payouts out of the batch.",
                            code="missing_identity_code", values={"names": ", ".join(no_code)})
-    unreadable = sorted(experts[i].user.full_name for i in by_expert
+    unreadable = sorted(experts[i].full_name for i in by_expert
                         if not _identity_code_readable(experts[i]))
     if unreadable:
         raise Conflict("The personal identity codes of these experts cannot be read with the "
@@ -545,11 +567,11 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
         expert = experts[expert_id]
         amount = sum((i.total_paid for i in own), Decimal("0.00"))
         if amount > 0:
-            language = expert.user.language
+            language = expert.language
             if language not in remittances:
-                remittances[language] = _remittance(expert.user, message_id)
+                remittances[language] = _remittance(language, message_id)
             transfers.append(exports.Transfer(
-                end_to_end_id=f"{message_id}-E{expert_id}", name=expert.user.full_name,
+                end_to_end_id=f"{message_id}-E{expert_id}", name=expert.full_name,
                 iban=ibans[expert_id], amount=amount, remittance=remittances[language]))
     if not transfers:
         raise Conflict("These payouts add up to nothing to transfer.", code="nothing_to_pay")
@@ -576,15 +598,15 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     return batch
 
 
-def _leave_out_nameless(items: list[PayoutItem], by_expert: dict[int, list[PayoutItem]],
-                        experts: dict[int, ExpertProfile]) -> list[str]:
+def _leave_out_nameless(items: list[Row], by_expert: dict[int, list[Row]],
+                        experts: dict[int, Row]) -> list[str]:
     """Take out (in place) the items of experts whose name has no SEPA characters left.
 
     Their items stay approved for a later batch; the others are batched. Returns
     the names left out; raises when nobody is left.
     """
-    nameless = sorted((experts[e].user.full_name, e) for e in by_expert
-                      if not exports.sepa_text(experts[e].user.full_name))
+    nameless = sorted((experts[e].full_name, e) for e in by_expert
+                      if not exports.sepa_text(experts[e].full_name))
     for _name, expert_id in nameless:
         for item in by_expert.pop(expert_id):
             items.remove(item)
@@ -621,24 +643,42 @@ def payroll_file(actor: User, batch_id: int, fmt: str) -> tuple[PayoutBatch, byt
     batch = _batch_for_finance(actor, batch_id)
     if actor.role != FINANCE:
         raise PermissionDenied("Only finance may read personal identity codes.")
-    items = list(db.session.scalars(
-        select(PayoutItem).where(PayoutItem.batch_id == batch.id).order_by(PayoutItem.id)
-        .options(selectinload(PayoutItem.components),
-                 selectinload(PayoutItem.expert).selectinload(ExpertProfile.user))))
-    codes = {}
-    for item in items:
-        if item.expert_id not in codes:
-            codes[item.expert_id] = decrypt_identity_code(
-                item.expert.identity_code_encrypted, current_app.config) or ""
+    # Plain rows in three queries (items, their components, their payees): a batch of
+    # 5,000 items has some 7,000 components, too many to build ORM objects for.
+    items = db.session.execute(
+        select(PayoutItem.id, PayoutItem.assignment_id, PayoutItem.work_date,
+               PayoutItem.expert_id)
+        .where(PayoutItem.batch_id == batch.id).order_by(PayoutItem.id)).all()
+    in_batch = select(PayoutItem.id).where(PayoutItem.batch_id == batch.id)
+    components: dict[int, list[payroll.Component]] = {}
+    for c in db.session.execute(
+            select(PayoutComponent.payout_item_id, PayoutComponent.component,
+                   PayoutComponent.amount, PayoutComponent.withholding,
+                   PayoutComponent.quantity, PayoutComponent.rate,
+                   PayoutComponent.assignment_type, PayoutComponent.halved)
+            .where(PayoutComponent.payout_item_id.in_(in_batch))
+            .order_by(PayoutComponent.payout_item_id, PayoutComponent.position)):
+        components.setdefault(c.payout_item_id, []).append(payroll.Component(
+            c.component, c.amount, c.withholding, c.quantity, c.rate, c.assignment_type,
+            c.halved))
+    payees = {row.id: row for row in db.session.execute(
+        select(ExpertProfile.id, ExpertProfile.identity_code_encrypted, User.full_name)
+        .join(User, User.id == ExpertProfile.user_id)
+        .where(ExpertProfile.id.in_(select(PayoutItem.expert_id)
+                                    .where(PayoutItem.batch_id == batch.id))))}
+    codes = {expert_id: decrypt_identity_code(payee.identity_code_encrypted,
+                                              current_app.config) or ""
+             for expert_id, payee in payees.items()}
     # One entry per code read, all in one insert (a batch may pay a thousand experts).
     record_audits(actor, "identity_code_read", "expert_profile", codes, purpose="payroll",
                   batch=batch.id)
     rows = [
         payroll.PayrollRow(
-            payee_name=item.expert.user.full_name, payee_identity_code=codes[item.expert_id],
-            payout_item_id=item.id, assignment_id=item.assignment_id,
-            work_date=to_helsinki(item.work_date).date(), component=component)
-        for item in items for component in stored_components(item)
+            payee_name=payees[item.expert_id].full_name,
+            payee_identity_code=codes[item.expert_id], payout_item_id=item.id,
+            assignment_id=item.assignment_id, work_date=to_helsinki(item.work_date).date(),
+            component=component)
+        for item in items for component in components.get(item.id, ())
     ]
     content = payroll.build_payroll_csv(
         rows, fmt=fmt, payer_business_id=current_app.config.get("PAYER_BUSINESS_ID") or "",
@@ -681,7 +721,7 @@ def mark_batch_paid(actor: User, batch_id: int, now: datetime) -> PayoutBatch:
     db.session.expire(batch)
     items = _locked_items(PayoutItem.batch_id == batch.id)
     _move_items(items, "in_batch", "mark_paid")
-    by_expert: dict[int, list[PayoutItem]] = {}
+    by_expert: dict[int, list[Row]] = {}
     for item in items:
         if ASSIGNMENT.can(item.assignment.status, "pay"):
             mark_assignment_paid(item.assignment)
