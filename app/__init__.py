@@ -40,7 +40,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(
-        app, locale_selector=locale.select_locale, timezone_selector=locale.select_timezone
+        app, locale_selector=locale.select_locale_object, timezone_selector=locale.select_timezone
     )
 
     from app.accounts.passwords import configure_hasher

@@ -32,6 +32,23 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+#: Flask-Limiter's check, which runs before every request and again in each limited route.
+_check_request_limit = limiter._check_request_limit
+
+
+def _check_writes_only(*args, **kwargs):
+    """Every rate limit of the app guards a POST (sign-in, tokens, forms): reads skip the
+    check, which otherwise resolves the route's limits on every page view only to find
+    none that apply (the request filter below runs after that work)."""
+    from flask import request
+
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    return _check_request_limit(*args, **kwargs)
+
+
+# Both the before-request hook and the route decorators look the method up on the instance.
+limiter._check_request_limit = _check_writes_only
 
 
 @limiter.request_filter

@@ -28,6 +28,7 @@ from app.accounts.models import User
 from app.common.errors import DomainError, translated
 from app.extensions import db, limiter, login_manager
 from app.reference.queries import municipality_choices
+from app.web.fastpaths import anonymous_page
 from app.web.forms import attach_error
 from app.web.navigation import dashboard_url, safe_next_url
 
@@ -54,6 +55,8 @@ def unauthorized():
 def login():
     if current_user.is_authenticated:
         return redirect(dashboard_url(current_user))
+    if request.method == "GET":
+        return anonymous_page("accounts/login.html", lambda: {"form": LoginForm()})
     form = LoginForm()
     status = 200
     if form.validate_on_submit():

@@ -4,10 +4,15 @@ of its cost next to the template itself)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import wtforms.widgets
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from wtforms.widgets import core as wtforms_widgets
@@ -58,6 +63,40 @@ def fixed_url(endpoint: str) -> str:
     except KeyError:
         url = urls[key] = url_for(endpoint)
         return url
+
+
+#: Stands for the CSRF token in a stored page (no real token has these characters).
+TOKEN_MARK = "\x00csrf-token\x00"
+#: How long a rendered page is reused, in seconds (it depends on nothing that changes, but
+#: a bounded age keeps any overlooked input from living long).
+PAGE_SECONDS = 300
+
+
+def anonymous_page(template: str, context: Callable[[], dict]) -> str:
+    """``render_template(template, **context())``, rendered once per language and path for
+    visitors who are not signed in (``context`` is called only when the page is rendered:
+    building a form costs as much as the rest of the request).
+
+    Pages such as the login page are the same for every anonymous visitor but for the
+    CSRF token, so the rendered HTML is kept per worker (for `PAGE_SECONDS`) with the
+    token cut out and this visitor's token put back in. Anything that could differ —
+    a signed-in user, a flashed message, a query string, a method other than GET — renders
+    the page as usual. Only for contexts that do not depend on the request otherwise
+    (an empty form)."""
+    if (request.method != "GET" or request.args or current_user.is_authenticated
+            or session.get("_flashes")):
+        return render_template(template, **context())
+    token = generate_csrf()
+    pages = current_app.extensions.setdefault("kp_anonymous_pages", {})
+    key = (template, request.script_root, request.path, str(get_locale()))
+    stored = pages.get(key)
+    now = time.monotonic()
+    if stored is not None and stored[0] > now:
+        return stored[1].replace(TOKEN_MARK, token)
+    html = render_template(template, **context())
+    if token in html and TOKEN_MARK not in html:
+        pages[key] = (now + PAGE_SECONDS, html.replace(token, TOKEN_MARK))
+    return html
 
 
 #: WTForms' own function, as imported before `init_app` replaces it (the tests compare).

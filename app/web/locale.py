@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel import Locale
 from flask import current_app, request, session
 from flask_login import current_user
 
@@ -17,6 +20,17 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=16)
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale_object() -> Locale:
+    """`select_locale` as a Babel ``Locale``, parsed once per language: Flask-Babel parses
+    the selector's string on every request otherwise (and takes a ``Locale`` as it is)."""
+    return _parsed(select_locale())
 
 
 def select_timezone() -> str:

@@ -68,3 +68,74 @@ def test_session_signer_is_made_once_and_follows_the_key(app):
 def test_a_session_survives_the_cached_signer(client):
     client.get("/language/sv")
     assert 'lang="sv"' in page(client.get("/login"))
+
+
+def _renders(app):
+    """A list that grows by one template name for each template the app renders."""
+    from flask import template_rendered
+
+    rendered: list[str] = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(record, app, weak=False)
+    return rendered, lambda: template_rendered.disconnect(record, app)
+
+
+def test_the_login_page_is_rendered_once_and_each_visitor_gets_their_own_token(
+        app, csrf_app):
+    from app.extensions import db
+    from tests import factories
+    from tests.web.helpers import csrf_token
+
+    csrf_app.extensions.pop("kp_anonymous_pages", None)
+    rendered, stop = _renders(csrf_app)
+    try:
+        first, second = csrf_app.test_client(), csrf_app.test_client()
+        first_page, second_page = first.get("/login"), second.get("/login")
+    finally:
+        stop()
+    assert rendered.count("accounts/login.html") == 1  # the second visitor got the stored page
+    first_token, second_token = csrf_token(first_page), csrf_token(second_page)
+    assert first_token != second_token
+    assert fastpaths.TOKEN_MARK not in page(second_page)
+    assert (page(first_page).replace(first_token, "T")
+            == page(second_page).replace(second_token, "T"))
+    with app.app_context():
+        email = factories.user().email
+        db.session.commit()
+    # Each visitor's token is valid for their own session only.
+    stolen = second.post("/login", data={"csrf_token": first_token, "email": email,
+                                         "password": "wrong password"})
+    assert stolen.status_code == 400
+    own = second.post("/login", data={"csrf_token": second_token, "email": email,
+                                      "password": "wrong password"})
+    assert own.status_code == 200 and 'name="email"' in page(own)
+
+
+def test_the_stored_login_page_follows_the_language(csrf_app):
+    csrf_app.extensions.pop("kp_anonymous_pages", None)
+    finnish, swedish = csrf_app.test_client(), csrf_app.test_client()
+    assert 'lang="fi"' in page(finnish.get("/login"))
+    swedish.get("/language/sv")
+    html = page(swedish.get("/login"))
+    assert 'lang="sv"' in html and "Logga in" in html
+    assert 'lang="fi"' in page(csrf_app.test_client().get("/login"))
+
+
+def test_a_flashed_message_or_a_query_string_renders_the_login_page_anew(csrf_app):
+    csrf_app.extensions.pop("kp_anonymous_pages", None)
+    client = csrf_app.test_client()
+    client.get("/login")  # stored
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "A message only for this visitor")]
+    rendered, stop = _renders(csrf_app)
+    try:
+        assert "A message only for this visitor" in page(client.get("/login"))
+        assert "A message only for this visitor" not in page(client.get("/login"))  # shown once
+        next_page = page(client.get("/login?next=/expert/"))
+    finally:
+        stop()
+    assert rendered.count("accounts/login.html") == 2  # the flash and the query string
+    assert "next=/login%3Fnext%3D/expert/" in next_page or "/expert/" in next_page
