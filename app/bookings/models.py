@@ -120,6 +120,9 @@ class Invitation(db.Model):
         one_of("status", INVITATION_STATUSES, "status_known"),
         #: The expert's own invitations, newest first, in keyset pages.
         Index("ix_invitations_expert_id_created_at_id", "expert_id", "created_at", "id"),
+        # The expert's open offers, paged by their deadline.
+        Index("ix_invitations_expert_id_status_expires_at_id", "expert_id", "status",
+              "expires_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

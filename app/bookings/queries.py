@@ -159,20 +159,38 @@ def count_coming_work(user: User, now: datetime) -> int:
             Assignment.starts_at > now)) or 0
 
 
-def work_to_report(user: User, now: datetime) -> list[Assignment]:
-    """Work that has started and still waits for the expert's report (or a dispute's end)."""
-    return list(db.session.scalars(
-        _assignments_with_venue(_expert_id(user))
-        .where(Assignment.status.in_(("booked", "disputed")), Assignment.starts_at <= now)
-        .order_by(Assignment.starts_at, Assignment.id)))
+def _work_to_report(user: User, now: datetime) -> Select:
+    return (_assignments_with_venue(_expert_id(user))
+            .where(Assignment.status.in_(("booked", "disputed")), Assignment.starts_at <= now))
 
 
-def finished_unreported(user: User, now: datetime) -> list[Assignment]:
-    """Booked work that has ended and is not yet reported (the dashboard's reminder)."""
+def work_to_report_page(user: User, now: datetime, *, cursor: str | None,
+                        limit: int) -> Page[Assignment]:
+    """One page of the work that has started and still waits for the expert's report (or a
+    dispute's end), the earliest first."""
+    return keyset_page(db.session, _work_to_report(user, now),
+                       (Assignment.starts_at, Assignment.id), cursor=cursor, limit=limit,
+                       descending=False)
+
+
+def _finished_unreported(user: User, now: datetime) -> Select:
+    return (_assignments_with_venue(_expert_id(user))
+            .where(Assignment.status == "booked", Assignment.ends_at < now))
+
+
+def finished_unreported(user: User, now: datetime, limit: int) -> list[Assignment]:
+    """The first ``limit`` booked works that have ended and are not yet reported (the
+    dashboard's reminder)."""
     return list(db.session.scalars(
-        _assignments_with_venue(_expert_id(user))
-        .where(Assignment.status == "booked", Assignment.ends_at < now)
-        .order_by(Assignment.starts_at, Assignment.id)))
+        _finished_unreported(user, now).order_by(Assignment.starts_at, Assignment.id)
+        .limit(limit)))
+
+
+def count_finished_unreported(user: User, now: datetime) -> int:
+    return db.session.scalar(
+        select(func.count(Assignment.id)).where(
+            Assignment.expert_id == _expert_id(user), Assignment.status == "booked",
+            Assignment.ends_at < now)) or 0
 
 
 def _invitations_with_order(expert_id: int) -> Select:
@@ -180,12 +198,25 @@ def _invitations_with_order(expert_id: int) -> Select:
             .options(selectinload(Invitation.order).selectinload(Order.sessions)))
 
 
-def open_invitations(user: User, now: datetime) -> list[Invitation]:
-    """Invitations still waiting for the expert's answer, the first deadline first."""
-    return list(db.session.scalars(
-        _invitations_with_order(_expert_id(user))
-        .where(Invitation.status == "pending", Invitation.expires_at > now)
-        .order_by(Invitation.expires_at, Invitation.id)))
+def _open_invitations(user: User, now: datetime) -> Select:
+    return (_invitations_with_order(_expert_id(user))
+            .where(Invitation.status == "pending", Invitation.expires_at > now))
+
+
+def open_invitations_page(user: User, now: datetime, *, cursor: str | None,
+                          limit: int) -> Page[Invitation]:
+    """One page of the invitations still waiting for the expert's answer, the first
+    deadline first."""
+    return keyset_page(db.session, _open_invitations(user, now),
+                       (Invitation.expires_at, Invitation.id), cursor=cursor, limit=limit,
+                       descending=False)
+
+
+def count_open_invitations(user: User, now: datetime) -> int:
+    return db.session.scalar(
+        select(func.count(Invitation.id)).where(
+            Invitation.expert_id == _expert_id(user), Invitation.status == "pending",
+            Invitation.expires_at > now)) or 0
 
 
 def answered_invitations(user: User, now: datetime, limit: int = 20) -> list[Invitation]:

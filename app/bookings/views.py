@@ -20,10 +20,10 @@ from app.bookings.queries import (
     assignments_of_expert,
     booked_count,
     coming_work_page,
-    open_invitations,
+    open_invitations_page,
     order_for_reader,
     past_work_page,
-    work_to_report,
+    work_to_report_page,
 )
 from app.common.errors import DomainError, InvalidInput, NotFound, translated
 from app.common.paging import parse_limit
@@ -174,21 +174,29 @@ def cancel(order_id: int):
 # --- The expert's work offers and bookings ---------------------------------------------------
 
 expert_bp = Blueprint("expert_work", __name__, url_prefix="/expert/work")
+#: Rows per page of each of the three lists on the work page (offers, coming, to report).
+WORK_LIST_LIMIT = 20
 
 
 @expert_bp.route("/")
 @role_required(EXPERT)
 def offers():
     now = utcnow()
-    coming, status = None, 200
-    try:
-        coming = coming_work_page(current_user, now, cursor=request.args.get("cursor"),
-                                  limit=parse_limit(request.args.get("limit")))
-    except InvalidInput as error:
-        flash(translated(error), "error")
-        status = 422
-    return render_template("bookings/expert_work.html", pending=open_invitations(current_user, now),
-                           coming=coming, to_report=work_to_report(current_user, now),
+    status = 200
+    lists = {}
+    # Three lists, each paged on its own: a bad page link of one shows that one's error and
+    # leaves the others as they are.
+    for name, query, cursor in (("pending", open_invitations_page, "offers_cursor"),
+                                ("coming", coming_work_page, "cursor"),
+                                ("to_report", work_to_report_page, "report_cursor")):
+        try:
+            lists[name] = query(current_user, now, cursor=request.args.get(cursor),
+                                limit=parse_limit(request.args.get("limit"),
+                                                  default=WORK_LIST_LIMIT))
+        except InvalidInput as error:
+            flash(translated(error), "error")
+            lists[name], status = None, 422
+    return render_template("bookings/expert_work.html", **lists,
                            answered=answered_invitations(current_user, now)), status
 
 

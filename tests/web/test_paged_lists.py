@@ -257,7 +257,8 @@ def test_expert_pages_statements_do_not_grow_with_the_work(app, client, login, n
     at_1x = statements_of(client, path, rows=5 if path.endswith("work/") else None)
     other_client = app.test_client()
     login(other_client, large["email"])
-    at_10x = statements_of(other_client, path, rows=50 if path.endswith("work/") else None)
+    # The work page shows 20 rows of each of its three lists.
+    at_10x = statements_of(other_client, path, rows=20 if path.endswith("work/") else None)
     assert at_1x == at_10x
 
 
@@ -289,7 +290,55 @@ def test_the_dashboard_shows_the_next_ten_of_the_coming_work(app, client, login,
     assert titles[9] + ":" in text and titles[10] + ":" not in text
 
 
-@pytest.mark.parametrize("query", ["cursor=forged", "limit=0", "limit=999"])
+OFFER_LINK = r'href="/expert/work/invitations/(\d+)"'
+REPORT_LINK = r'href="/expert/work/assignments/(\d+)/report"'
+
+
+def _links(text: str, rel_next_of: str) -> str | None:
+    """The "next page" link of the pager labelled ``rel_next_of``."""
+    found = re.search(r'<nav class="pager" aria-label="' + re.escape(rel_next_of)
+                      + r'">.*?</nav>', text, re.S)
+    return next_link(found.group(0)) if found else None
+
+
+def test_open_offers_and_work_to_report_have_pages_of_their_own(app, client, login, now):
+    """Each list of the work page pages with its own cursor and keeps the others' place."""
+    expert = expert_with_work(app, 46, now, past=23)  # 23 open offers, 23 works to report
+    login(client, expert["email"])
+    first = html(client.get("/expert/work/"))
+    assert len(re.findall(OFFER_LINK, first)) == 20
+    assert len(re.findall(REPORT_LINK, first)) == 20
+    assert len(re.findall(WITHDRAW_LINK, first)) == 20
+    offers_next = _links(first, "Pages of the work offers")
+    report_next = _links(first, "Pages of the work to report")
+    assert "offers_cursor=" in offers_next and "report_cursor=" not in offers_next
+    assert "report_cursor=" in report_next
+    second_offers = html(client.get(offers_next))
+    offers = re.findall(OFFER_LINK, first) + re.findall(OFFER_LINK, second_offers)
+    assert len(offers) == len(set(offers)) == 23
+    assert "You are on a later page of this list." in second_offers
+    # The other lists stay on their first page.
+    assert re.findall(REPORT_LINK, second_offers) == re.findall(REPORT_LINK, first)
+    reports = re.findall(REPORT_LINK, first) + re.findall(REPORT_LINK,
+                                                           html(client.get(report_next)))
+    assert len(reports) == len(set(reports)) == 23
+    with app.app_context():
+        mine = set(expert_assignments(expert["expert_id"]))
+        assert {int(i) for i in reports} <= {a.id for a in mine}
+    assert {int(i) for i in offers} <= set(expert["invitations"])
+
+
+def test_the_dashboard_shows_the_first_ten_offers_and_works_to_report(app, client, login, now):
+    expert = expert_with_work(app, 24, now, past=12)
+    login(client, expert["email"])
+    text = html(client.get("/expert/"))
+    assert "You have 12 open work offers. Here are the first 10" in text
+    assert "You have 12 works to report. Here are the first 10" in text
+    assert len(re.findall(OFFER_LINK, text)) == 10
+
+
+@pytest.mark.parametrize("query", ["cursor=forged", "limit=0", "limit=999",
+                                   "offers_cursor=forged", "report_cursor=forged"])
 def test_bad_paging_on_the_work_page_is_a_clear_422(app, client, login, now, query):
     expert = expert_with_work(app, 1, now)
     login(client, expert["email"])
