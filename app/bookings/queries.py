@@ -211,3 +211,12 @@ def booked_count(order: Order) -> int:
         for a in order.assignments
         if a.session_id == first and a.status not in CANCELLED
     )
+
+
+def order_contact(order: Order) -> User | None:
+    """The organisation's contact person of the order: the member who made it, while still
+    an active member of the organisation."""
+    user = db.session.get(User, order.created_by_id)
+    if user is None or not user.active or user.organisation_id != order.organisation_id:
+        return None
+    return user
