@@ -48,6 +48,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     configure_hasher(app.config["PASSWORD_HASH_TIME_COST"], app.config["PASSWORD_HASH_MEMORY_KIB"])
     templating.init_app(app)
     errors.init_app(app)
+    from app.journeys import init_app as init_journeys
+
+    init_journeys(app)
     _register_blueprints(app)
     _register_event_handlers()
     _register_commands(app)
@@ -101,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
+    from app.bookings.feed_views import bp as calendar_feed_bp
     from app.bookings.views import bp as bookings_bp
     from app.bookings.views import expert_bp as expert_work_bp
     from app.experts.views import bp as experts_bp
@@ -126,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations_bp,
         bookings_bp,
         expert_work_bp,
+        calendar_feed_bp,
         experts_bp,
         verification_bp,
         expert_directory_bp,

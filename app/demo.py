@@ -32,6 +32,7 @@ from app.fees.models import AssignmentType
 from app.fees.rules import TravelClaim, compute_payout
 from app.fees.services import quote
 from app.organisations.models import Membership, Organisation
+from app.payments import services as payments
 from app.payouts.models import PayoutItem
 from app.payouts.services import store_components
 from app.reference.models import ExpertiseArea
@@ -234,6 +235,7 @@ def seed_demo(password: str = DEMO_PASSWORD, now: datetime | None = None) -> lis
     world = DemoWorld(organisation, org_user, experts, types, areas)
     if db.session.scalar(select(Order).where(Order.organisation_id == organisation.id)) is None:
         _seed_orders(world, now)
+        _seed_open_invoice(world, now)
     db.session.flush()
     _seed_participation(world, add, now)
     return accounts
@@ -461,8 +463,8 @@ def _seed_orders(world: DemoWorld, now: datetime) -> None:
     _invite(matching, e[9], "pending", now, rank=1)
     _invite(matching, e[10], "declined", now, rank=2)
     partly = _order(
-        world, "Kokemuspuheenvuoro seminaarissa", "partially_filled", 12 * day, needed=2, now=now
-    )
+        world, "Kokemuspuheenvuoro seminaarissa", "partially_filled", 5 * day, needed=2, now=now
+    )  # within a week and short of an expert: on the organisation's "what needs you now"
     _book(partly, e[1], now)
     _invite(partly, e[2], "pending", now, rank=2)
     _invite(partly, e[3], "declined", now, rank=3)
@@ -543,6 +545,17 @@ def _seed_orders(world: DemoWorld, now: datetime) -> None:
     )
     unfilled.deadline_at = now - 4 * day
     _invite(unfilled, e[11], "expired", now, rank=1)
+
+
+def _seed_open_invoice(world: DemoWorld, now: datetime) -> None:
+    """An open invoice of the organisation's closed order (on its "what needs you now")."""
+    closed = db.session.scalar(select(Order).where(
+        Order.organisation_id == world.organisation.id, Order.status == "closed"))
+    (assignment,) = [a for a in closed.assignments if a.status == "confirmed"]
+    payments.add_invoice_lines_for_assignment(
+        assignment, Decimal("20.00"), Decimal("12.60"), Decimal("0.00"), now)
+    for invoice in payments.create_due_invoices(now):
+        payments.make_manual(invoice.id, now)
 
 
 def seed_demo_emails() -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from app.admin.models import JobRun, Setting
 from app.audit.models import AuditEntry
 from app.bookings.models import (
     Assignment,
+    CalendarFeed,
     CompletionReport,
     Invitation,
     Order,
@@ -56,6 +57,7 @@ __all__ = [
     "Assignment",
     "AssignmentType",
     "AuditEntry",
+    "CalendarFeed",
     "CompletionReport",
     "ExpertArea",
     "ExpertAssignmentType",

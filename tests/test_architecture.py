@@ -28,6 +28,7 @@ LAYERS = [
     ["app.ops.metrics"],  # counters that the job runner feeds
     ["app.participation"],
     ["app.matching"],
+    ["app.journeys"],  # "what needs you now" and the order timeline read bookings and money
     ["app.payouts"],
     ["app.experts", "app.payments"],
     ["app.bookings", "app.admin"],

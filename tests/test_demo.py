@@ -233,3 +233,15 @@ def test_demo_payouts_have_their_components_and_experts_their_identity_codes(app
         code = decrypt_identity_code(profile.identity_code_encrypted, current_app.config)
         assert normalize_identity_code(code) == code
         assert int(code[7:10]) >= 900  # temporary numbers, never a real person's
+
+
+@pytest.mark.parametrize(("email", "kinds"), [
+    ("org@demo.test", {"confirm_report", "short_of_experts", "pay_invoice"}),
+    ("expert1@demo.test", {"report_work"}),
+    ("finance@demo.test", {"approve_payouts", "batch_payouts"}),
+])
+def test_every_dashboards_what_needs_you_now_has_something(demo, email, kinds):
+    from app.journeys.needs import needs_of
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert kinds <= {need.kind for need in needs_of(user)}

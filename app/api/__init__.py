@@ -10,6 +10,7 @@ from app.api import (  # noqa: F401
     audit,
     auth,
     bookings,
+    calendar,
     errors,
     experts,
     fees,

@@ -18,6 +18,7 @@ ACTIONS = {
     "audit_log_exported": _l("Audit log downloaded"),
     "bank_payment_registered": _l("Bank payment registered"),
     "billing_details_changed": _l("Organisation's billing details changed"),
+    "calendar_feed_reset": _l("Calendar subscription address renewed"),
     "closed_account_erased": _l("Closed account's e-mail and payment details erased"),
     "criterion_added": _l("Evaluation question added"),
     "criterion_retired": _l("Evaluation question retired"),

@@ -170,3 +170,7 @@ class ConfirmForm(FlaskForm):
         description=_l("Needed only if you say the report is not right. It goes to the "
                        "bank's coordinator."),
     )
+
+
+class ResetCalendarForm(FlaskForm):
+    """One button: a new secret calendar address (the old one stops working)."""

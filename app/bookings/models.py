@@ -217,3 +217,19 @@ class CompletionReport(db.Model):
     dispute_reason: Mapped[str | None] = mapped_column(Text)
 
     assignment: Mapped[Assignment] = relationship(back_populates="report")
+
+
+class CalendarFeed(db.Model):
+    """A user's secret calendar subscription address (an expert's work, an organisation's
+    orders). The address is ``selector`` + ``verifier``: the row is found by the selector and
+    the verifier compared in constant time; a reset replaces both."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    #: Random, public half of the secret address: finds the row.
+    selector: Mapped[str] = mapped_column(String(16), unique=True)
+    #: Random, secret half (32 URL-safe characters, 192 bits).
+    verifier: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -173,26 +173,6 @@ def work_to_report_page(user: User, now: datetime, *, cursor: str | None,
                        descending=False)
 
 
-def _finished_unreported(user: User, now: datetime) -> Select:
-    return (_assignments_with_venue(_expert_id(user))
-            .where(Assignment.status == "booked", Assignment.ends_at < now))
-
-
-def finished_unreported(user: User, now: datetime, limit: int) -> list[Assignment]:
-    """The first ``limit`` booked works that have ended and are not yet reported (the
-    dashboard's reminder)."""
-    return list(db.session.scalars(
-        _finished_unreported(user, now).order_by(Assignment.starts_at, Assignment.id)
-        .limit(limit)))
-
-
-def count_finished_unreported(user: User, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count(Assignment.id)).where(
-            Assignment.expert_id == _expert_id(user), Assignment.status == "booked",
-            Assignment.ends_at < now)) or 0
-
-
 def _invitations_with_order(expert_id: int) -> Select:
     return (select(Invitation).where(Invitation.expert_id == expert_id)
             .options(selectinload(Invitation.order).selectinload(Order.sessions)))
@@ -210,13 +190,6 @@ def open_invitations_page(user: User, now: datetime, *, cursor: str | None,
     return keyset_page(db.session, _open_invitations(user, now),
                        (Invitation.expires_at, Invitation.id), cursor=cursor, limit=limit,
                        descending=False)
-
-
-def count_open_invitations(user: User, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count(Invitation.id)).where(
-            Invitation.expert_id == _expert_id(user), Invitation.status == "pending",
-            Invitation.expires_at > now)) or 0
 
 
 def answered_invitations(user: User, now: datetime, limit: int = 20) -> list[Invitation]:
@@ -242,3 +215,12 @@ def booked_count(order: Order) -> int:
         for a in order.assignments
         if a.session_id == first and a.status not in CANCELLED
     )
+
+
+def order_contact(order: Order) -> User | None:
+    """The organisation's contact person of the order: the member who made it, while still
+    an active member of the organisation."""
+    user = db.session.get(User, order.created_by_id)
+    if user is None or not user.active or user.organisation_id != order.organisation_id:
+        return None
+    return user

@@ -546,7 +546,8 @@ def _staff_recipients() -> list[User]:
 def _tell(users: list[User], order: Order, template: str) -> None:
     for user in users:
         queue_mail(user.email, template, language=user.language, kind=template, user_id=user.id,
-                   order=order, organisation=order.organisation)
+                   order=order, organisation=order.organisation,
+                   for_organisation=user.role == ORGANISATION_MEMBER)
 
 
 def _tell_staff(order: Order, template: str) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
+from urllib.parse import quote_plus
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +14,7 @@ from app.accounts.access import role_required
 from app.accounts.models import EXPERT, ORGANISATION_MEMBER
 from app.admin.services import get_setting
 from app.bookings import completion, services
+from app.bookings.calendar import single_assignment_ics, venue_text
 from app.bookings.forms import AnswerForm, ConfirmForm, OrderForm, ReportForm, WithdrawForm
 from app.bookings.offers import offer_for
 from app.bookings.queries import (
@@ -21,6 +23,7 @@ from app.bookings.queries import (
     booked_count,
     coming_work_page,
     open_invitations_page,
+    order_contact,
     order_for_reader,
     past_work_page,
     work_to_report_page,
@@ -264,6 +267,39 @@ def withdraw(order_id: int):
         return redirect(url_for("expert_work.offers"))
     return render_template("bookings/withdraw.html", order=mine[0].order, assignments=mine,
                            form=form)
+
+
+@expert_bp.route("/assignments/<int:assignment_id>")
+@role_required(EXPERT)
+def task(assignment_id: int):
+    """Everything the booked expert needs for one piece of work, and what to do next."""
+    try:
+        assignment = completion.assignment_of_expert(current_user, assignment_id)
+    except NotFound:
+        abort(404)
+    order, now = assignment.order, utcnow()
+    place = venue_text(order) if not order.remote else ""
+    return render_template(
+        "bookings/task.html", assignment=assignment, order=order,
+        offer=offer_for(order, current_user.expert_profile), contact=order_contact(order),
+        map_url=("https://www.openstreetmap.org/search?query=" + quote_plus(place)
+                 if place else None),
+        can_withdraw=assignment.status == "booked" and assignment.starts_at > now,
+        can_report=assignment.status in ("booked", "disputed") and assignment.starts_at <= now)
+
+
+@expert_bp.route("/assignments/<int:assignment_id>/calendar.ics")
+@role_required(EXPERT)
+def task_calendar(assignment_id: int):
+    """The work as a calendar file (the same entry as the booking mail's invitation)."""
+    try:
+        assignment = completion.assignment_of_expert(current_user, assignment_id)
+    except NotFound:
+        abort(404)
+    response = Response(single_assignment_ics(assignment), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="kokemuspankki-{assignment.id}.ics"')
+    return response
 
 
 # --- Reporting and confirming the work -------------------------------------------------------

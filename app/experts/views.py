@@ -13,10 +13,6 @@ from app.bookings.forms import LANGUAGE_LABELS
 from app.bookings.queries import (
     coming_work_page,
     count_coming_work,
-    count_finished_unreported,
-    count_open_invitations,
-    finished_unreported,
-    open_invitations_page,
 )
 from app.common.errors import DomainError
 from app.common.timeutil import helsinki_to_utc, utcnow
@@ -48,8 +44,8 @@ verification_bp = Blueprint("verification", __name__, url_prefix="/coordinator/a
 directory_bp = Blueprint("expert_directory", __name__, url_prefix="/organisation/experts")
 
 
-#: Offers, work to report and coming work shown on the expert's own page, each; the rest
-#: are on the work pages.
+#: Coming work shown on the expert's own page (offers and work to report are in "what needs
+#: you now" above it); the rest is on the work pages.
 DASHBOARD_COMING = 10
 
 
@@ -61,13 +57,8 @@ def dashboard():
     return render_template(
         "experts/dashboard.html",
         profile=profile,
-        invitations=open_invitations_page(current_user, now, cursor=None,
-                                          limit=DASHBOARD_COMING).items,
-        invitations_total=count_open_invitations(current_user, now),
         upcoming=coming_work_page(current_user, now, cursor=None, limit=DASHBOARD_COMING).items,
         coming_total=count_coming_work(current_user, now),
-        to_report=finished_unreported(current_user, now, DASHBOARD_COMING),
-        to_report_total=count_finished_unreported(current_user, now),
     )
 
 

@@ -27,6 +27,8 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     #: iCalendar attachment (text/calendar), for booking mails.
     ics: Mapped[str | None] = mapped_column(Text)
+    #: The recipient's language, in which the mail was written (the HTML part's ``lang``).
+    language: Mapped[str | None] = mapped_column(String(3))
     #: Kind of mail, e.g. "password_reset", for tests and support.
     kind: Mapped[str] = mapped_column(String(64), index=True)
     #: Set for mails that must go out once only (e.g. "reminder_48h:17"); unique.

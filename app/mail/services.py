@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -44,6 +47,7 @@ def queue_mail(
         body_text=body.strip() + "\n",
         ics=ics,
         kind=kind,
+        language=language,
     )
     db.session.add(message)
     return message
@@ -92,21 +96,58 @@ def deliver_pending(now: datetime | None = None, limit: int = 50) -> int:
     return sent
 
 
-def _send(message: OutboxMessage, config) -> None:
+def bank_address() -> tuple[str, str]:
+    """The bank's own name and e-mail address (the sender, and the calendar's ORGANIZER)."""
+    name, address = parseaddr(current_app.config["MAIL_FROM"])
+    return name or "Kokemuspankki", address
+
+
+_LINK = re.compile(r"https?://[^\s<>\"]+")
+
+
+def html_body(text: str, language: str | None = None) -> str:
+    """The HTML part of a mail: the same words as the plain text, its addresses as links."""
+
+    def paragraph(block: str) -> str:
+        parts, last = [], 0
+        for match in _LINK.finditer(block):
+            parts.append(html.escape(block[last:match.start()]))
+            url = html.escape(match.group(0))
+            parts.append(f'<a href="{url}">{url}</a>')
+            last = match.end()
+        parts.append(html.escape(block[last:]))
+        return "<p>" + "".join(parts).replace("\n", "<br>\n") + "</p>"
+
+    blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
+    lang = html.escape(language or "fi")
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"></head><body>\n'
+            + "\n".join(paragraph(b) for b in blocks) + "\n</body></html>\n")
+
+
+def calendar_method(ics: str) -> str:
+    """The iCalendar METHOD of ``ics`` (REQUEST, CANCEL, PUBLISH …); the MIME part says the same."""
+    match = re.search(r"^METHOD:([A-Za-z-]+)\s*$", ics, re.MULTILINE)
+    return match.group(1).upper() if match else "PUBLISH"
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The mail as sent: plain text and HTML (and the calendar entry, when there is one) as
+    ``multipart/alternative``, so that mail clients show a booking as an invitation."""
     email = EmailMessage()
-    email["From"] = config["MAIL_FROM"]
+    email["From"] = sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Message-ID"] = f"<outbox-{message.id}@kokemuspankki>"
     email.set_content(message.body_text)
+    email.add_alternative(html_body(message.body_text, message.language), subtype="html")
     if message.ics:
-        email.add_attachment(
-            message.ics.encode(),
-            maintype="text",
-            subtype="calendar",
-            filename="kokemuspankki.ics",
-            params={"method": "REQUEST"},
-        )
+        email.add_alternative(message.ics, subtype="calendar",
+                              params={"method": calendar_method(message.ics)})
+    return email
+
+
+def _send(message: OutboxMessage, config) -> None:
+    email = build_email(message, config["MAIL_FROM"])
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from app.common.timeutil import to_helsinki
@@ -53,6 +54,14 @@ def localized_name(obj) -> str:
     return obj.name(current_language()) if obj is not None else ""
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """The page's full address on ``BASE_URL`` (for mails and feeds), with or without a request."""
+    base = urlsplit(current_app.config["BASE_URL"].rstrip("/"))
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["helsinki"] = helsinki_datetime
     app.jinja_env.filters["eur"] = euros
@@ -60,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = localized_date
     app.jinja_env.filters["localized"] = localized_name
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["link"] = absolute_url
     from app.bookings.offers import offer_for
 
     app.jinja_env.globals["offer_for"] = offer_for

@@ -64,6 +64,8 @@ NOT_PAGES = {
     "ops.readyz": "JSON for load balancers (database and Redis ready), not an HTML page",
     "ops.prometheus_metrics": "Prometheus text for the monitoring system, not an HTML page",
     "admin.audit_log_csv": "the filtered audit log as a CSV download (attachment)",
+    "calendar_feed.feed": "the secret calendar subscription (text/calendar) for calendar apps",
+    "expert_work.task_calendar": "one booked task as an .ics download (attachment)",
 }
 
 Step = Callable[[Page], Response]
@@ -231,6 +233,11 @@ CASES: list[Case] = [
     Case(EXPERT, "/expert/work/invitations/{accepted_invitation}"),
     Case(EXPERT, "/expert/work/orders/{withdrawable_order}/withdraw"),
     Case(EXPERT, "/expert/work/assignments/{past_assignment}/report"),
+    Case(EXPERT, "/expert/work/assignments/{coming_assignment}", note="booked task"),
+    Case(EXPERT, "/expert/work/assignments/{past_assignment}", note="task to report"),
+    Case(ORG2, "/expert/work/assignments/{coming_assignment}", 403, note="not an expert"),
+    Case(EXPERT, "/calendar"),
+    Case(ORG, "/calendar"),
     Case(EXPERT, "/expert/work/assignments/{past_assignment}/report",
          then=lambda page: _press_action(page, "calculate"), note="calculated"),
     Case(EXPERT, "/expert/profile"),
@@ -425,6 +432,11 @@ def demo_ids(live_server) -> dict[str, str]:
             select(Assignment.order_id).where(Assignment.expert_id == expert.id,
                                               Assignment.status == "booked",
                                               Assignment.starts_at > now)
+            .order_by(Assignment.starts_at)).first()
+        ids["coming_assignment"] = session.scalars(
+            select(Assignment.id).where(Assignment.expert_id == expert.id,
+                                        Assignment.status == "booked",
+                                        Assignment.starts_at > now)
             .order_by(Assignment.starts_at)).first()
         ids["past_assignment"] = session.scalars(
             select(Assignment.id).where(Assignment.expert_id == expert.id,

@@ -145,7 +145,10 @@ def statements_of(client, path: str, rows: int | None = None) -> int:
         response = client.get(path)
     assert response.status_code == 200, response.get_data(as_text=True)
     if rows is not None:
-        assert len(re.findall(f"{ORDER_LINK}|{WITHDRAW_LINK}", html(response))) == rows
+        # Count the list's rows only, not the links of "what needs you now" above it.
+        text = html(response)
+        listed = text[text.find("<table"):] if ORDER_LINK_PAGE in path else text
+        assert len(re.findall(f"{ORDER_LINK}|{WITHDRAW_LINK}", listed)) == rows
     return len(statements)
 
 
@@ -166,7 +169,8 @@ def walk(client, path: str, pattern: str) -> tuple[list[int], list[str]]:
         response = client.get(path)
         assert response.status_code == 200
         text = html(response)
-        ids += [int(found) for found in re.findall(pattern, text)]
+        listed = text[text.find("<table"):] if ORDER_LINK_PAGE in path else text
+        ids += [int(found) for found in re.findall(pattern, listed)]
         path = next_link(text)
         assert len(visited) < 50
     return ids, visited
@@ -175,6 +179,8 @@ def walk(client, path: str, pattern: str) -> tuple[list[int], list[str]]:
 # --- the organisation's orders --------------------------------------------------------------
 
 ORDER_LINK = r'href="/organisation/orders/(\d+)"'
+#: The page whose order list is a table under "what needs you now".
+ORDER_LINK_PAGE = "/organisation/"
 
 
 def test_order_list_statements_do_not_grow_with_the_orders(app, client, login, now):
@@ -225,7 +231,8 @@ def test_the_state_filter_is_kept_across_pages(app, client, login, now):
     assert len(pages) == 2 and all("status=partially_filled" in page for page in pages)
     assert '<option selected value="partially_filled">' in html(client.get(pages[1]))
     empty = html(client.get("/organisation/?status=cancelled"))
-    assert "No orders in this state." in empty and not re.findall(ORDER_LINK, empty)
+    listed = empty[empty.index('<h2>Orders</h2>'):]  # below "what needs you now"
+    assert "No orders in this state." in listed and not re.findall(ORDER_LINK, listed)
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -287,7 +294,7 @@ def test_the_dashboard_shows_the_next_ten_of_the_coming_work(app, client, login,
     text = html(client.get("/expert/"))
     assert "You have 12 coming bookings. Here are the next 10." in text
     titles = [a["title"] for a in expert["coming"]]
-    assert titles[9] + ":" in text and titles[10] + ":" not in text
+    assert titles[9] + "</a>:" in text and titles[10] + "</a>:" not in text
 
 
 OFFER_LINK = r'href="/expert/work/invitations/(\d+)"'
@@ -328,13 +335,15 @@ def test_open_offers_and_work_to_report_have_pages_of_their_own(app, client, log
     assert {int(i) for i in offers} <= set(expert["invitations"])
 
 
-def test_the_dashboard_shows_the_first_ten_offers_and_works_to_report(app, client, login, now):
+def test_the_dashboard_links_the_first_offers_and_works_to_report_and_the_rest(app, client,
+                                                                              login, now):
     expert = expert_with_work(app, 24, now, past=12)
     login(client, expert["email"])
     text = html(client.get("/expert/"))
-    assert "You have 12 open work offers. Here are the first 10" in text
-    assert "You have 12 works to report. Here are the first 10" in text
-    assert len(re.findall(OFFER_LINK, text)) == 10
+    assert len(re.findall(OFFER_LINK, text)) == 5
+    assert "7 more work offers wait for your answer" in text
+    assert len(re.findall(REPORT_LINK, text)) == 5
+    assert "7 more pieces of work to report" in text
 
 
 @pytest.mark.parametrize("query", ["cursor=forged", "limit=0", "limit=999",
