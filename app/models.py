@@ -8,6 +8,7 @@ from app.bookings.models import (
     CompletionReport,
     Invitation,
     Order,
+    OrderNote,
     OrderSession,
     order_expertise_areas,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "Membership",
     "Municipality",
     "Order",
+    "OrderNote",
     "OrderSession",
     "Organisation",
     "OutboxMessage",
