@@ -24,6 +24,8 @@ from app.reference.models import Municipality
 
 #: Orders that may still be changed (and then only before they start).
 CHANGEABLE_STATUSES = (*services.OPEN_ORDER_STATUSES, "filled")
+#: The cancel reason of a booking released because the order's new time collided.
+RELEASED_REASON = "The time of the order changed."
 TEXT_LIMITS = {"title": 200, "address": 300, "audience": 300, "accessibility": 500}
 
 
@@ -166,7 +168,7 @@ def _move_bookings(order: Order, now: datetime, result: ChangeResult) -> None:
 def _release(assignment: Assignment, now: datetime) -> None:
     ASSIGNMENT.apply(assignment, "cancel_by_organisation")
     assignment.cancelled_at = now
-    assignment.cancel_reason = "The time of the order changed."
+    assignment.cancel_reason = RELEASED_REASON
     assignment.calendar_sequence += 1
     record_audit(None, "booking_released", "assignment", assignment.id,
                  order=assignment.order_id)
