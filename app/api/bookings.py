@@ -293,3 +293,19 @@ def resolve_dispute(assignment_id: int):
               if resolution.payout_item is not None else None}
     db.session.commit()
     return jsonify(answer)
+
+
+@operation("/assignments/<int:assignment_id>/reply", "POST",
+           summary="The expert tells their side of a disputed report: {\"reply\": \"…\"}",
+           roles=(EXPERT,), request_schema={"type": "object", "required": ["reply"],
+                                            "properties": {"reply": {"type": "string"}}},
+           response_schema=ASSIGNMENT_ITEM, responses=(200, 400, 404, 409, 422),
+           tags=("completion",))
+def reply_to_dispute(assignment_id: int):
+    reply = json_body().get("reply")
+    if not isinstance(reply, str):
+        raise ApiError(422, "missing_reply", "Write your answer.", "reply")
+    report = completion.reply_to_dispute(current_api_user(), assignment_id, reply)
+    answer = assignment_json(report.assignment)
+    db.session.commit()
+    return jsonify(answer)

@@ -198,3 +198,10 @@ class CancelOrderForm(FlaskForm):
         _l("Reason for the cancellation"), validators=[Optional(), Length(max=500)],
         description=_l("Needed when the bank cancels on the organisation's behalf. The "
                        "organisation sees it."))
+
+
+class DisputeReplyForm(FlaskForm):
+    reply = TextAreaField(
+        _l("Your side"), validators=[DataRequired(REQUIRED), Length(max=2000)],
+        description=_l("Tell in your own words how the work and the travel went. The bank's "
+                       "coordinator reads both sides."))

@@ -19,6 +19,7 @@ from app.bookings.forms import (
     CancelOrderForm,
     ChangeOrderForm,
     ConfirmForm,
+    DisputeReplyForm,
     OrderForm,
     ReportForm,
     WithdrawForm,
@@ -396,6 +397,26 @@ def report(assignment_id: int):
                            order=assignment.order, priced=priced, error_text=error_text,
                            lines=[(describe_line(line, _), line.amount)
                                   for line in priced.lines] if priced else []), status
+
+
+@expert_bp.route("/assignments/<int:assignment_id>/reply", methods=["GET", "POST"])
+@role_required(EXPERT)
+def dispute_reply(assignment_id: int):
+    """The expert tells their side of a disputed report."""
+    assignment = guard(completion.assignment_of_expert, current_user, assignment_id)
+    if assignment.report is None:
+        abort(404)
+    form = DisputeReplyForm()
+    if request.method == "GET" and assignment.report.expert_reply:
+        form.reply.data = assignment.report.expert_reply
+    if form.validate_on_submit() and attempt(
+        lambda: completion.reply_to_dispute(current_user, assignment.id, form.reply.data),
+        form=form, success=_("Thank you. The coordinator reads your answer."),
+    ).ok:
+        return redirect(url_for("expert_work.offers"))
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("bookings/dispute_reply.html", assignment=assignment,
+                           order=assignment.order, report=assignment.report, form=form), status
 
 
 def _store_receipt(form: ReportForm) -> str | None:

@@ -315,3 +315,31 @@ def test_new_endpoints_are_in_the_openapi_document(client):
     assert "patch" in paths["/api/v1/orders/{order_id}"]
     assert "post" in paths["/api/v1/assignments/{assignment_id}/resolve"]
     assert "409" in paths["/api/v1/orders/{order_id}/cancel"]["post"]["responses"]
+
+
+def test_the_expert_is_asked_and_replies_to_a_dispute(app, client, cast, token_of, api_token):
+    assignment_id, expert_email = _disputed(app, cast)
+    with app.app_context():
+        assignment = db.session.get(Assignment, assignment_id)
+        assignment.status = "reported"
+        assignment.report.disputed_at = assignment.report.dispute_reason = None
+        db.session.commit()
+    response = client.post(f"/api/v1/assignments/{assignment_id}/dispute",
+                           headers=bearer(token_of("a_admin")), json={"reason": "Liian pitkä."})
+    assert response.status_code == 200
+    with app.app_context():
+        asked = db.session.scalar(select(OutboxMessage.to_address).where(
+            OutboxMessage.kind == "dispute_reply_request"))
+        assert asked == expert_email
+    # Another expert cannot answer for them.
+    api_error(client.post(f"/api/v1/assignments/{assignment_id}/reply",
+                          headers=bearer(token_of("expert")), json={"reply": "Minä"}), 404)
+    own = bearer(api_token(client, expert_email, factories.DEFAULT_PASSWORD))
+    api_error(client.post(f"/api/v1/assignments/{assignment_id}/reply", headers=own,
+                          json={"reply": "  "}), 422)
+    ok = client.post(f"/api/v1/assignments/{assignment_id}/reply", headers=own,
+                     json={"reply": "Kiersin tietyön."})
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Assignment, assignment_id).report.expert_reply == \
+            "Kiersin tietyön."

@@ -162,3 +162,17 @@ def test_changing_another_organisations_order_is_404(client, login, world):
     assert client.get(f"/organisation/orders/{world['order'].id}/edit").status_code == 404
     assert client.post(f"/organisation/orders/{world['order'].id}/edit",
                        data={"title": "Kaapattu"}).status_code == 404
+
+
+def test_the_expert_tells_their_side_on_the_page(app, client, login, world, now):
+    assignment = _disputed(world, now)
+    login(client, world["experts"][0].user.email)
+    url = f"/expert/work/assignments/{assignment.id}/reply"
+    assert "Ajettu matka on liian pitkä." in client.get(url).get_data(as_text=True)
+    assert client.post(url, data={"reply": ""}).status_code == 422
+    assert client.post(url, data={"reply": "Tietyö pidensi matkaa."}).status_code == 302
+    db.session.expire_all()
+    assert assignment.report.expert_reply == "Tietyö pidensi matkaa."
+    other = app.test_client()
+    login(other, world["experts"][1].user.email)
+    assert other.get(url).status_code == 404
