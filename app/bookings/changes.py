@@ -89,8 +89,8 @@ def change_order(actor: User, order_id: int, change: OrderChange,
     order = services._lock_order(order_id)
     services._order_for_manager(actor, order)
     if services.has_started(order, now):
-        raise services.AlreadyStarted("The work has already started, so the order can no "
-                                      "longer be changed.")
+        raise Conflict("The work has already started, so the order can no longer be changed.",
+                       code="already_started")
     if order.status not in CHANGEABLE_STATUSES:
         raise Conflict("This order can no longer be changed.", code="order_not_changeable")
     _validate(order, change, now)

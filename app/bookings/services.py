@@ -401,10 +401,6 @@ def is_late_cancellation(order: Order, now: datetime) -> bool:
     return order.sessions[0].starts_at - now < timedelta(hours=hours)
 
 
-class AlreadyStarted(Conflict):
-    code = "already_started"
-
-
 #: Assignment states of work that took place (reported, checked or paid): never cancelled.
 DONE_WORK_STATUSES = ("reported", "disputed", "confirmed", "paid", "voided")
 
@@ -446,8 +442,8 @@ def cancel_order(actor: User, order_id: int, now: datetime | None = None,
     _order_for_manager(actor, order)
     reason = (reason or "").strip()[:500] or None
     if has_started(order, now):
-        raise AlreadyStarted("The work has already started or been reported, so the order "
-                             "can no longer be cancelled.")
+        raise Conflict("The work has already started or been reported, so the order can no "
+                       "longer be cancelled.", code="already_started")
     if not ORDER.can(order.status, "cancel"):
         raise Conflict("This order can no longer be cancelled.", code="order_not_cancellable")
     on_behalf = actor.role in (COORDINATOR, ADMIN)
