@@ -87,7 +87,7 @@ def change_order(actor: User, order_id: int, change: OrderChange,
     """Apply ``change`` to an order that has not started; tell and release experts."""
     now = now or utcnow()
     order = services._lock_order(order_id)
-    services._order_for_manager(actor, order)
+    services.check_manager(actor, order)
     if services.has_started(order, now):
         raise Conflict("The work has already started, so the order can no longer be changed.",
                        code="already_started")

@@ -421,7 +421,7 @@ def cancellation_outlook(order: Order, now: datetime) -> str:
     return "late" if is_late_cancellation(order, now) else "free"
 
 
-def _order_for_manager(actor: User, order: Order) -> None:
+def check_manager(actor: User, order: Order) -> None:
     """Its own organisation's members and the bank's staff manage an order; others never
     learn it exists."""
     if actor.role in (COORDINATOR, ADMIN):
@@ -439,7 +439,7 @@ def cancel_order(actor: User, order_id: int, now: datetime | None = None,
     """
     now = now or utcnow()
     order = _lock_order(order_id)
-    _order_for_manager(actor, order)
+    check_manager(actor, order)
     reason = (reason or "").strip()[:500] or None
     if has_started(order, now):
         raise Conflict("The work has already started or been reported, so the order can no "
