@@ -545,6 +545,43 @@ def _seed_orders(world: DemoWorld, now: datetime) -> None:
     )
     unfilled.deadline_at = now - 4 * day
     _invite(unfilled, e[11], "expired", now, rank=1)
+    _seed_disputed_report(world, now)
+    _seed_changed_order(world, now)
+
+
+def _seed_disputed_report(world: DemoWorld, now: datetime) -> None:
+    """A report the organisation disputed, with the expert's answer: waits for the coordinator."""
+    expert = world.experts[16]
+    order = _order(world, "Kokemuspuheenvuoro perhekeskuksessa", "filled",
+                   -timedelta(days=6), now=now)
+    (assignment,) = _book(order, expert, now, status="disputed")
+    report = _report(assignment, expert, "148", confirmed=False)
+    report.disputed_at = now - timedelta(days=2)
+    report.dispute_reason = ("Ajomatka Porista perhekeskukseen on noin 10 km suuntaansa, "
+                             "raportissa on 148 km.")
+    report.expert_reply = "Ajoin samana päivänä toiseen paikkaan, laskin matkan väärin."
+    report.expert_replied_at = now - timedelta(days=1)
+
+
+def _seed_changed_order(world: DemoWorld, now: datetime) -> None:
+    """An order moved to a new time: one expert stays booked with an updated calendar entry,
+    one had other plans and was released, and the next candidate is invited."""
+    from app.audit.services import record_audit
+    from app.bookings.changes import RELEASED_REASON
+
+    e = world.experts
+    order = _order(world, "Kokemuspuheenvuoro opiskelijoille (aika muuttui)",
+                   "partially_filled", timedelta(days=12), needed=2, now=now)
+    (kept,) = _book(order, e[17], now)
+    kept.calendar_sequence = 1
+    (released,) = _book(order, e[18], now, status="cancelled_by_organisation")
+    released.cancelled_at, released.cancel_reason = now - timedelta(days=1), RELEASED_REASON
+    released.calendar_sequence = 1
+    _invite(order, e[19], "pending", now, rank=3)
+    db.session.flush()
+    record_audit(world.org_user, "order_changed", "order", order.id,
+                 fields=["starts_at", "duration_minutes"])
+    record_audit(None, "booking_released", "assignment", released.id, order=order.id)
 
 
 def _seed_open_invoice(world: DemoWorld, now: datetime) -> None:

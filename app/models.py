@@ -9,6 +9,7 @@ from app.bookings.models import (
     CompletionReport,
     Invitation,
     Order,
+    OrderNote,
     OrderSession,
     order_expertise_areas,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "Membership",
     "Municipality",
     "Order",
+    "OrderNote",
     "OrderSession",
     "Organisation",
     "OutboxMessage",

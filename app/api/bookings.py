@@ -105,13 +105,23 @@ def withdraw(order_id: int):
 
 
 @operation("/orders/<int:order_id>/cancel", "POST",
-           summary="Cancel an order; late cancellations still pay the booked experts",
-           roles=(ORGANISATION_MEMBER,), response_schema={"type": "object"},
-           responses=(200, 404, 409), tags=("orders",))
+           summary="Cancel an order; late cancellations still pay the booked experts; 409 "
+           "already_started once a session has started or any work is reported. A coordinator "
+           "cancels on the organisation's behalf with {\"reason\": \"…\"}",
+           roles=(ORGANISATION_MEMBER, COORDINATOR, ADMIN),
+           request_schema={"type": "object", "properties": {"reason": {"type": "string"}}},
+           response_schema={"type": "object"}, responses=(200, 404, 409, 422),
+           tags=("orders",))
 def cancel(order_id: int):
-    order = services.cancel_order(current_api_user(), order_id)
+    user = current_api_user()
+    reason = _optional_body().get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise ApiError(422, "invalid_value", "Give the reason as text.", "reason")
+    order = services.cancel_order(user, order_id, reason=reason)
+    answer = {**order_json(order, for_staff=user.role != ORGANISATION_MEMBER),
+              "cancelled_late": order.cancelled_late}
     db.session.commit()
-    return jsonify({**order_json(order, for_staff=False), "cancelled_late": order.cancelled_late})
+    return jsonify(answer)
 
 
 @operation("/orders/<int:order_id>/invitations", "POST",
@@ -227,3 +237,75 @@ def dispute_assignment(assignment_id: int):
     assignment = completion.dispute_assignment(current_api_user(), assignment_id, reason)
     db.session.commit()
     return jsonify(assignment_json(assignment))
+
+
+RESOLVE_REQUEST = {
+    "type": "object",
+    "required": ["action"],
+    "properties": {"action": {"type": "string", "enum": list(completion.RESOLUTIONS)},
+                   "duration_minutes": {"type": "integer"}, "remote": {"type": "boolean"},
+                   "travel": TRAVEL_SCHEMA, "reason": {"type": "string"}},
+}
+RESOLUTION = {"type": "object", "properties": {
+    "assignment": ASSIGNMENT_ITEM, "action": {"type": "string"}, "before": PRICED,
+    "after": {**PRICED, "nullable": True}, "difference": {"type": "string"},
+    "payout_item": {**PAYOUT_ITEM, "nullable": True}}}
+
+
+def _priced(quote) -> dict:
+    return {"fee": money(quote.fee), "travel": money(quote.travel),
+            "per_diem": money(quote.per_diem), "total": money(quote.total)}
+
+
+@operation("/assignments/<int:assignment_id>/resolve", "POST",
+           summary="A coordinator resolves a disputed report: confirm it, correct the duration "
+           "or travel (re-priced by the fee engine, then confirmed) or void the work with a "
+           "reason (no pay); both sides are told",
+           roles=(COORDINATOR, ADMIN), request_schema=RESOLVE_REQUEST,
+           response_schema=RESOLUTION, responses=(200, 400, 404, 409, 422),
+           tags=("completion",))
+def resolve_dispute(assignment_id: int):
+    data = json_body()
+    action = data.get("action")
+    if not isinstance(action, str):
+        raise ApiError(422, "invalid_action", "Choose confirm, correct or void.", "action")
+    reason = data.get("reason") or ""
+    if not isinstance(reason, str):
+        raise ApiError(422, "invalid_value", "Give the reason as text.", "reason")
+    remote = data.get("remote")
+    if remote is not None and not isinstance(remote, bool):
+        raise ApiError(422, "invalid_value", "Give true or false.", "remote")
+    travel = data.get("travel")
+    correction = completion.Correction(
+        duration_minutes=parse_duration(data["duration_minutes"])
+        if data.get("duration_minutes") is not None else None,
+        travel=TravelClaim.from_mapping(travel) if travel is not None else None,
+        remote=remote)
+    resolution = completion.resolve_dispute(current_api_user(), assignment_id, action,
+                                            correction=correction, reason=reason)
+    from app.api.payouts import payout_json
+
+    answer = {"assignment": assignment_json(resolution.assignment), "action": resolution.action,
+              "before": _priced(resolution.before),
+              "after": _priced(resolution.after) if resolution.after else None,
+              "difference": money(resolution.difference),
+              "payout_item": payout_json(resolution.payout_item)
+              if resolution.payout_item is not None else None}
+    db.session.commit()
+    return jsonify(answer)
+
+
+@operation("/assignments/<int:assignment_id>/reply", "POST",
+           summary="The expert tells their side of a disputed report: {\"reply\": \"…\"}",
+           roles=(EXPERT,), request_schema={"type": "object", "required": ["reply"],
+                                            "properties": {"reply": {"type": "string"}}},
+           response_schema=ASSIGNMENT_ITEM, responses=(200, 400, 404, 409, 422),
+           tags=("completion",))
+def reply_to_dispute(assignment_id: int):
+    reply = json_body().get("reply")
+    if not isinstance(reply, str):
+        raise ApiError(422, "missing_reply", "Write your answer.", "reply")
+    report = completion.reply_to_dispute(current_api_user(), assignment_id, reply)
+    answer = assignment_json(report.assignment)
+    db.session.commit()
+    return jsonify(answer)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from flask import jsonify
+from flask import jsonify, request
 
 from app.accounts.models import ADMIN, COORDINATOR, ORGANISATION_MEMBER
-from app.api.core import ApiError, current_api_user, json_body, money, operation
-from app.bookings import services
+from app.api.core import ApiError, current_api_user, json_body, list_answer, money, operation
+from app.bookings import changes, services
+from app.bookings.changes import OrderChange
+from app.bookings.console import REASONS, ConsoleFilters, console_page
 from app.bookings.models import Order
 from app.bookings.queries import booked_count, order_for_reader
-from app.common.timeutil import to_helsinki
+from app.common.paging import parse_limit
+from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import db
 from app.fees.estimate import SessionPlan, estimate_order
 
@@ -237,3 +240,145 @@ def create_order():
     answer = {**order_json(order, for_staff=False), "estimate": estimate_json(order)}
     db.session.commit()
     return jsonify(answer), 201
+
+
+ORDER_LIST_ITEM = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "status": {"type": "string"}, "title": {"type": "string"},
+        "organisation_id": {"type": "integer"}, "organisation_name": {"type": "string"},
+        "assignment_type": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "sessions": {"type": "integer"}, "experts_needed": {"type": "integer"},
+        "booked": {"type": "integer"}, "remote": {"type": "boolean"},
+        "municipality_code": {"type": "string", "nullable": True},
+        "needs_attention": {"type": "array", "items": {"type": "string", "enum": list(REASONS)}},
+    },
+}
+ORDER_LIST = {"type": "object", "properties": {
+    "items": {"type": "array", "items": ORDER_LIST_ITEM},
+    "next": {"type": "string", "nullable": True}}}
+
+
+def _query_date(name: str) -> date | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, "invalid_date", "Give the date as YYYY-MM-DD.", name) from None
+
+
+def _query_int(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdecimal() or len(raw) > 9:
+        raise ApiError(422, "invalid_value", "Give a whole number.", name)
+    return int(raw)
+
+
+def _query_bool(name: str) -> bool:
+    raw = (request.args.get(name) or "").lower()
+    if raw in ("", "false", "0"):
+        return False
+    if raw in ("true", "1"):
+        return True
+    raise ApiError(422, "invalid_value", "Give true or false.", name)
+
+
+@operation("/orders", summary="Orders, newest start first: an organisation's member sees its "
+           "own, coordinators all. Query parameters status, from and to (YYYY-MM-DD, the first "
+           "session's date), organisation_id, area (an expertise area's slug), "
+           "needs_attention=true, limit (1–200, default 50) and cursor",
+           roles=(ORGANISATION_MEMBER, COORDINATOR, ADMIN), response_schema=ORDER_LIST,
+           responses=(200, 401, 403, 422), tags=("orders",))
+def list_orders():
+    filters = ConsoleFilters(
+        status=request.args.get("status") or None, starts_from=_query_date("from"),
+        starts_to=_query_date("to"), organisation_id=_query_int("organisation_id"),
+        area=request.args.get("area") or None, needs_attention=_query_bool("needs_attention"))
+    page = console_page(current_api_user(), filters, utcnow(),
+                        cursor=request.args.get("cursor"),
+                        limit=parse_limit(request.args.get("limit")))
+    return jsonify(list_answer([{
+        "id": row.order.id, "status": row.order.status, "title": row.order.title,
+        "organisation_id": row.order.organisation_id,
+        "organisation_name": row.organisation_name, "assignment_type": row.assignment_type,
+        "starts_at": iso(row.first_start), "sessions": row.session_count,
+        "experts_needed": row.order.experts_needed, "booked": row.booked,
+        "remote": row.order.remote, "municipality_code": row.order.municipality_code,
+        "needs_attention": list(row.reasons),
+    } for row in page.items], page.next_cursor))
+
+
+ORDER_CHANGE = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string"}, "description": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "duration_minutes": {"type": "integer"}, "remote": {"type": "boolean"},
+        "municipality_code": {"type": "string"}, "address": {"type": "string"},
+        "audience": {"type": "string"}, "accessibility": {"type": "string"},
+    },
+}
+CHANGED_ORDER = {
+    "type": "object",
+    "properties": {
+        **ORDER_RESPONSE["properties"],
+        "changed": {"type": "array", "items": {"type": "string"}},
+        "released": {"type": "array", "items": {"type": "object", "properties": {
+            "assignment_id": {"type": "integer"}, "expert_id": {"type": "integer"}}}},
+        "invited": {"type": "integer"},
+    },
+}
+CHANGEABLE_FIELDS = set(ORDER_CHANGE["properties"])
+
+
+def _optional_text(data: dict, name: str) -> str | None:
+    if name not in data:
+        return None
+    return parse_text(data, name)
+
+
+def order_change_from_json(data: dict) -> OrderChange:
+    unknown = sorted(set(data) - CHANGEABLE_FIELDS)
+    if unknown:
+        raise ApiError(422, "unknown_field", "This field cannot be changed.", unknown[0])
+    remote = data.get("remote")
+    if remote is not None and not isinstance(remote, bool):
+        raise ApiError(422, "invalid_value", "Give true or false.", "remote")
+    municipality = data.get("municipality_code")
+    if municipality is not None and not isinstance(municipality, str):
+        raise ApiError(422, "invalid_value", "Give the municipality code as text.",
+                       "municipality_code")
+    return OrderChange(
+        title=_optional_text(data, "title"), description=_optional_text(data, "description"),
+        starts_at=parse_moment(data["starts_at"], "starts_at") if "starts_at" in data else None,
+        duration_minutes=parse_int(data["duration_minutes"], "duration_minutes")
+        if "duration_minutes" in data else None,
+        remote=remote, municipality_code=municipality,
+        address=_optional_text(data, "address"), audience=_optional_text(data, "audience"),
+        accessibility=_optional_text(data, "accessibility"),
+    )
+
+
+@operation("/orders/<int:order_id>", "PATCH",
+           summary="Change an order before it starts; invited and booked experts are told "
+           "(booked ones with an updated calendar entry), experts whose other plans collide "
+           "with a new time are released and the next candidates invited",
+           roles=(ORGANISATION_MEMBER, COORDINATOR, ADMIN), request_schema=ORDER_CHANGE,
+           response_schema=CHANGED_ORDER, responses=(200, 400, 404, 409, 422),
+           tags=("orders",))
+def change_order(order_id: int):
+    user = current_api_user()
+    change = order_change_from_json(json_body())
+    result = changes.change_order(user, order_id, change)
+    answer = {**order_json(result.order, for_staff=user.role != ORGANISATION_MEMBER),
+              "changed": result.changed,
+              "released": [{"assignment_id": a.id, "expert_id": a.expert_id}
+                           for a in result.released],
+              "invited": result.invited}
+    db.session.commit()
+    return jsonify(answer)

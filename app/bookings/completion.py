@@ -7,7 +7,7 @@ the order kept and the travel rates of the work's year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -168,6 +168,10 @@ def confirm_assignment(actor: User, assignment_id: int, now: datetime | None = N
         raise PermissionDenied("A coordinator checks the disputed report.")
     if not ASSIGNMENT.can(assignment.status, "confirm"):
         raise Conflict("This work is not waiting for confirmation.", code="not_reported")
+    return _confirm(actor, assignment, now)
+
+
+def _confirm(actor: User, assignment: Assignment, now: datetime):
     report = assignment.report
     priced = price_report(assignment, report_claim(report))
     ASSIGNMENT.apply(assignment, "confirm")
@@ -200,8 +204,152 @@ def dispute_assignment(actor: User, assignment_id: int, reason: str,
         queue_mail(coordinator.email, "report_disputed", language=coordinator.language,
                    kind="report_disputed", user_id=coordinator.id, assignment=assignment,
                    order=assignment.order, reason=assignment.report.dispute_reason)
+    user = assignment.expert.user
+    queue_mail(user.email, "dispute_reply_request", language=user.language,
+               kind="dispute_reply_request", user_id=user.id, assignment=assignment,
+               order=assignment.order, reason=assignment.report.dispute_reason)
     db.session.flush()
     return assignment
+
+
+def reply_to_dispute(actor: User, assignment_id: int, reply: str,
+                     now: datetime | None = None) -> CompletionReport:
+    """The expert answers the organisation's dispute; the coordinator reads both sides."""
+    now = now or utcnow()
+    assignment = assignment_of_expert(actor, assignment_id)
+    if assignment.status != "disputed":
+        raise Conflict("This report is not disputed.", code="not_disputed")
+    if not (reply or "").strip():
+        raise InvalidInput("Write your answer.", code="missing_reply", field="reply")
+    report = assignment.report
+    report.expert_reply, report.expert_replied_at = reply.strip()[:2000], now
+    record_audit(actor, "dispute_replied", "assignment", assignment.id)
+    db.session.flush()
+    return report
+
+
+RESOLUTIONS = ("confirm", "correct", "void")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A coordinator's correction of a disputed report; ``None`` keeps the reported value.
+
+    ``travel`` replaces all the travel fields; ``remote`` True removes the travel.
+    """
+
+    duration_minutes: int | None = None
+    travel: TravelClaim | None = None
+    remote: bool | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    assignment: Assignment
+    action: str
+    before: Quote
+    #: What the work pays after the resolution (None when voided).
+    after: Quote | None
+    payout_item: object | None
+
+    @property
+    def difference(self) -> Decimal:
+        return (self.after.total if self.after else Decimal("0.00")) - self.before.total
+
+
+def corrected_claim(report: CompletionReport, correction: Correction) -> ReportData:
+    """The report as corrected (not saved): what the fee engine re-prices."""
+    data = report_claim(report)
+    remote = data.remote if correction.remote is None else correction.remote
+    duration = correction.duration_minutes or data.duration_minutes
+    if remote:
+        return ReportData(duration_minutes=duration, remote=True)
+    travel = correction.travel
+    if travel is None:
+        return replace(data, duration_minutes=duration, remote=False)
+    return ReportData(
+        duration_minutes=duration, remote=False, km_driven=travel.km_driven,
+        passengers=travel.passengers, public_transport_eur=travel.public_transport_eur,
+        parking_eur=travel.parking_eur, one_way_km=travel.one_way_km,
+        free_meals=travel.free_meals, trip_hours=travel.trip_hours)
+
+
+def preview_resolution(assignment: Assignment, correction: Correction) -> tuple[Quote, Quote]:
+    """The reported price and the corrected one (raises FeeError on bad travel values)."""
+    before = price_report(assignment, report_claim(assignment.report))
+    return before, price_report(assignment, corrected_claim(assignment.report, correction))
+
+
+def resolve_dispute(actor: User, assignment_id: int, action: str, *,
+                    correction: Correction | None = None, reason: str = "",
+                    now: datetime | None = None) -> Resolution:
+    """A coordinator ends a dispute: confirms the report, corrects it (re-priced by the fee
+    engine, then confirmed) or voids the work with a reason (no pay). Both sides are told."""
+    now = now or utcnow()
+    if actor.role not in (COORDINATOR, ADMIN):
+        raise PermissionDenied("Only the bank's coordinators resolve disputed reports.")
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotFound("The assignment was not found.", code="assignment_not_found")
+    if assignment.status != "disputed":
+        raise Conflict("This report is not disputed.", code="not_disputed")
+    if action not in RESOLUTIONS:
+        raise InvalidInput("Choose confirm, correct or void.", code="invalid_action",
+                           field="action")
+    reason = (reason or "").strip()[:2000]
+    if action == "void" and not reason:
+        raise InvalidInput("Tell why the work is voided; both sides see the reason.",
+                           code="missing_reason", field="reason")
+    report = assignment.report
+    before = price_report(assignment, report_claim(report))
+    after, item = None, None
+    if action == "correct":
+        correction = correction or Correction()
+        if correction == Correction():
+            raise InvalidInput("Give the corrected duration or travel.",
+                               code="missing_correction", field="duration_minutes")
+        if correction.duration_minutes is not None and \
+                not 1 <= correction.duration_minutes <= 1440:
+            raise InvalidInput("The length must be 1–1440 minutes.", code="invalid_duration",
+                               field="duration_minutes")
+        data = corrected_claim(report, correction)
+        after = price_report(assignment, data)  # raises FeeError on wrong travel values
+        _store_claim(report, data)
+    if action == "void":
+        ASSIGNMENT.apply(assignment, "void")
+    else:
+        after = after or before
+        item = _confirm(actor, assignment, now)
+    report.resolution, report.resolution_reason = action, reason or None
+    report.resolved_at, report.resolved_by_id = now, actor.id
+    resolution = Resolution(assignment, action, before, after, item)
+    record_audit(actor, "dispute_resolved", "assignment", assignment.id, resolution=action,
+                 before=str(before.total),
+                 after=str(after.total) if after else "0.00",
+                 difference=str(resolution.difference), reason=reason)
+    if action == "void":
+        _complete_order_when_done(assignment.order)
+    recipients = [assignment.expert.user] + _organisation_members(assignment)
+    for user in recipients:
+        queue_mail(user.email, "dispute_resolved", language=user.language,
+                   kind="dispute_resolved", user_id=user.id, assignment=assignment,
+                   order=assignment.order, resolution=resolution)
+    db.session.flush()
+    return resolution
+
+
+def _store_claim(report: CompletionReport, data: ReportData) -> None:
+    claim = travel_claim(data)
+    report.duration_minutes, report.remote = data.duration_minutes, data.remote
+    report.km_driven = claim.km_driven if claim else Decimal("0")
+    report.passengers = claim.passengers if claim else 0
+    report.public_transport_eur = claim.public_transport_eur if claim else Decimal("0")
+    report.parking_eur = claim.parking_eur if claim else Decimal("0")
+    report.one_way_km = claim.one_way_km if claim else Decimal("0")
+    report.trip_hours = claim.trip_hours if claim else Decimal("0")
+    report.free_meals = claim.free_meals if claim else 0
+    if data.departure_at is None:
+        report.departure_at = report.return_at = None
 
 
 def _complete_order_when_done(order) -> None:

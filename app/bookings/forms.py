@@ -174,3 +174,38 @@ class ConfirmForm(FlaskForm):
 
 class ResetCalendarForm(FlaskForm):
     """One button: a new secret calendar address (the old one stops working)."""
+
+
+class ChangeOrderForm(FlaskForm):
+    """Changing an order before it starts; the time fields only for a one-off order."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    description = TextAreaField(_l("What should the expert do?"),
+                                validators=[Optional(), Length(max=5000)])
+    date = DateField(_l("Date"), validators=[Optional()])
+    start_time = TimeField(_l("Start time"), validators=[Optional()],
+                           description=_l("For example 13:00."))
+    duration_minutes = IntegerField(
+        _l("Length in minutes"),
+        validators=[Optional(), NumberRange(min=1, max=1440, message=_l("Give 1–1440 minutes."))])
+    remote = BooleanField(_l("Remote work (video meeting)"))
+    municipality_code = SelectField(_l("Municipality of the place"), validators=[Optional()],
+                                    description=_l("Not needed for remote work."))
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
+    audience = StringField(_l("Who is the audience?"), validators=[Optional(), Length(max=300)])
+    accessibility = StringField(_l("Accessibility of the place"),
+                                validators=[Optional(), Length(max=500)])
+
+
+class CancelOrderForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for the cancellation"), validators=[Optional(), Length(max=500)],
+        description=_l("Needed when the bank cancels on the organisation's behalf. The "
+                       "organisation sees it."))
+
+
+class DisputeReplyForm(FlaskForm):
+    reply = TextAreaField(
+        _l("Your side"), validators=[DataRequired(REQUIRED), Length(max=2000)],
+        description=_l("Tell in your own words how the work and the travel went. The bank's "
+                       "coordinator reads both sides."))

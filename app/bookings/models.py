@@ -70,6 +70,8 @@ class Order(db.Model):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: True when cancelled inside the late-cancellation window (fees still paid).
     cancelled_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Why a coordinator cancelled on the organisation's behalf.
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
 
     organisation: Mapped[Organisation] = relationship()  # noqa: F821
     assignment_type: Mapped[AssignmentType] = relationship()  # noqa: F821
@@ -99,6 +101,8 @@ class OrderSession(db.Model):
     __table_args__ = (
         UniqueConstraint("order_id", "position"),
         CheckConstraint("duration_minutes > 0 AND duration_minutes <= 1440", name="duration"),
+        #: The coordinator's order console: orders by their first session, newest first.
+        Index("ix_order_sessions_position_starts_at_id", "position", "starts_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,6 +219,14 @@ class CompletionReport(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispute_reason: Mapped[str | None] = mapped_column(Text)
+    #: The expert's answer to the organisation's dispute (they are asked for one).
+    expert_reply: Mapped[str | None] = mapped_column(Text)
+    expert_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: How a coordinator resolved a dispute: confirm, correct or void.
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     assignment: Mapped[Assignment] = relationship(back_populates="report")
 
@@ -233,3 +245,19 @@ class CalendarFeed(db.Model):
     #: Random, secret half (32 URL-safe characters, 192 bits).
     verifier: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrderNote(db.Model):
+    """A coordinator's note on an order, seen by the bank's staff only."""
+
+    __tablename__ = "order_notes"
+    __table_args__ = (Index("ix_order_notes_order_id_created_at_id", "order_id", "created_at",
+                            "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()  # noqa: F821

@@ -401,17 +401,59 @@ def is_late_cancellation(order: Order, now: datetime) -> bool:
     return order.sessions[0].starts_at - now < timedelta(hours=hours)
 
 
-def cancel_order(actor: User, order_id: int, now: datetime | None = None) -> Order:
-    """The organisation cancels; inside the late window booked experts still get their fee."""
-    now = now or utcnow()
-    order = _lock_order(order_id)
+#: Assignment states of work that took place (reported, checked or paid): never cancelled.
+DONE_WORK_STATUSES = ("reported", "disputed", "confirmed", "paid", "voided")
+
+
+def has_started(order: Order, now: datetime) -> bool:
+    """Whether any session of the order has started, or any of its work was reported."""
+    return any(s.starts_at <= now for s in order.sessions) or any(
+        a.status in DONE_WORK_STATUSES for a in order.assignments)
+
+
+def cancellation_outlook(order: Order, now: datetime) -> str:
+    """What cancelling now means: ``started`` (refused), ``closed`` (not in a cancellable
+    state), ``late`` (booked experts still get their fee) or ``free``."""
+    if has_started(order, now):
+        return "started"
+    if not ORDER.can(order.status, "cancel"):
+        return "closed"
+    return "late" if is_late_cancellation(order, now) else "free"
+
+
+def check_manager(actor: User, order: Order) -> None:
+    """Its own organisation's members and the bank's staff manage an order; others never
+    learn it exists."""
+    if actor.role in (COORDINATOR, ADMIN):
+        return
     if actor.role != ORGANISATION_MEMBER or actor.organisation_id != order.organisation_id:
         raise NotFound("The order was not found.", code="order_not_found")
+
+
+def cancel_order(actor: User, order_id: int, now: datetime | None = None,
+                 reason: str | None = None) -> Order:
+    """The organisation (or a coordinator on its behalf, with a reason) cancels.
+
+    Refused once a session has started or any work is reported; inside the late window
+    booked experts still get their fee.
+    """
+    now = now or utcnow()
+    order = _lock_order(order_id)
+    check_manager(actor, order)
+    reason = (reason or "").strip()[:500] or None
+    if has_started(order, now):
+        raise Conflict("The work has already started or been reported, so the order can no "
+                       "longer be cancelled.", code="already_started")
     if not ORDER.can(order.status, "cancel"):
         raise Conflict("This order can no longer be cancelled.", code="order_not_cancellable")
+    on_behalf = actor.role in (COORDINATOR, ADMIN)
+    if on_behalf and reason is None:
+        raise InvalidInput("Tell why the order is cancelled; the organisation sees the reason.",
+                           code="missing_reason", field="reason")
     late = is_late_cancellation(order, now)
     ORDER.apply(order, "cancel")
     order.cancelled_at, order.cancelled_by_id, order.cancelled_late = now, actor.id, late
+    order.cancel_reason = reason
     for invitation in order.invitations:
         if invitation.status == "pending":
             INVITATION.apply(invitation, "withdraw")
@@ -425,7 +467,10 @@ def cancel_order(actor: User, order_id: int, now: datetime | None = None) -> Ord
             _mail_booking(assignment, cancelled=True)
             if late:
                 _pay_late_cancellation(assignment, now)
-    record_audit(actor, "order_cancelled", "order", order.id, late=late)
+    record_audit(actor, "order_cancelled", "order", order.id, late=late,
+                 **({"reason": reason} if reason else {}))
+    if on_behalf:
+        _tell(_organisation_recipients(order), order, "order_cancelled_by_bank")
     db.session.flush()
     return order
 
@@ -575,3 +620,17 @@ def mark_assignment_paid(assignment: Assignment) -> None:
     """The bank has paid the expert for this work (called when a payout batch is paid)."""
     ASSIGNMENT.apply(assignment, "pay")
     record_audit(None, "assignment_paid", "assignment", assignment.id)
+
+
+def collides(expert_id: int, bounds: list[tuple[datetime, datetime]],
+             excluding_order_id: int) -> bool:
+    """Whether the expert has other booked work, or declared unavailability, at these times."""
+    from app.experts.models import Unavailability
+
+    if has_overlapping_booking(expert_id, bounds, excluding_order_id=excluding_order_id):
+        return True
+    conditions = [(Unavailability.starts_at < end) & (Unavailability.ends_at > start)
+                  for start, end in bounds]
+    return db.session.scalar(
+        select(Unavailability.id).where(Unavailability.expert_id == expert_id,
+                                        or_(*conditions)).limit(1)) is not None

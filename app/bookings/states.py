@@ -49,6 +49,7 @@ ASSIGNMENT = StateMachine(
         ("reported", "dispute"): "disputed",
         ("disputed", "confirm"): "confirmed",
         ("disputed", "report"): "reported",
+        ("disputed", "void"): "voided",
         ("confirmed", "pay"): "paid",
     },
 )

@@ -8,14 +8,24 @@ from urllib.parse import quote_plus
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.accounts.access import role_required
-from app.accounts.models import EXPERT, ORGANISATION_MEMBER
+from app.accounts.models import ADMIN, COORDINATOR, EXPERT, ORGANISATION_MEMBER
 from app.admin.services import get_setting
-from app.bookings import completion, services
+from app.bookings import changes, completion, services
 from app.bookings.calendar import single_assignment_ics, venue_text
-from app.bookings.forms import AnswerForm, ConfirmForm, OrderForm, ReportForm, WithdrawForm
+from app.bookings.forms import (
+    AnswerForm,
+    CancelOrderForm,
+    ChangeOrderForm,
+    ConfirmForm,
+    DisputeReplyForm,
+    OrderForm,
+    ReportForm,
+    WithdrawForm,
+)
 from app.bookings.offers import offer_for
 from app.bookings.queries import (
     answered_invitations,
@@ -38,6 +48,7 @@ from app.fees.estimate import SessionPlan, estimate_order
 from app.fees.rules import describe_line
 from app.fees.services import active_assignment_types
 from app.reference.queries import expertise_areas, municipality_choices
+from app.web.actions import attempt, guard
 from app.web.fields_errors import fee_error_text
 from app.web.forms import attach_error
 from app.web.templating import current_language, localized_name
@@ -140,38 +151,112 @@ def _has_times(form: OrderForm) -> bool:
 
 
 @bp.route("/<int:order_id>")
-@role_required(ORGANISATION_MEMBER)
+@role_required(ORGANISATION_MEMBER, COORDINATOR, ADMIN)
 def order_detail(order_id: int):
+    if current_user.role != ORGANISATION_MEMBER:
+        # The bank's staff act on any order from its page in the coordinator's console.
+        return redirect(url_for("matching.order_matches", order_id=order_id))
     try:
         order = order_for_reader(current_user, order_id)
     except NotFound:
         abort(404)
+    outlook = services.cancellation_outlook(order, utcnow())
     return render_template("organisations/order_detail.html", order=order,
-                           booked=booked_count(order),
-                           cancellable=services.ORDER.can(order.status, "cancel"))
+                           booked=booked_count(order), cancellable=outlook in ("free", "late"),
+                           changeable=outlook in ("free", "late")
+                           and order.status in changes.CHANGEABLE_STATUSES,
+                           changed=_last_change(order))
+
+
+def _last_change(order):
+    """What the last change of the order did (bookings released, candidates invited)."""
+    return [a for a in order.assignments if a.status == "cancelled_by_organisation"
+            and a.cancel_reason == changes.RELEASED_REASON]
+
+
+def _back_to_order(order_id: int) -> str:
+    if current_user.role == ORGANISATION_MEMBER:
+        return url_for("bookings.order_detail", order_id=order_id)
+    return url_for("matching.order_matches", order_id=order_id)
 
 
 @bp.route("/<int:order_id>/cancel", methods=["GET", "POST"])
-@role_required(ORGANISATION_MEMBER)
+@role_required(ORGANISATION_MEMBER, COORDINATOR, ADMIN)
 def cancel(order_id: int):
-    """A confirmation page that says plainly whether the late-cancellation fee applies."""
-    try:
-        order = order_for_reader(current_user, order_id)
-    except NotFound:
-        abort(404)
-    late = services.is_late_cancellation(order, utcnow())
-    if request.method == "POST":
-        try:
-            services.cancel_order(current_user, order.id)
-        except DomainError as error:
-            db.session.rollback()
-            flash(translated(error), "error")
-        else:
-            db.session.commit()
-            flash(_("The order was cancelled and the experts were told."), "success")
-        return redirect(url_for("bookings.order_detail", order_id=order.id))
-    return render_template("bookings/cancel_order.html", order=order, late=late,
-                           hours=get_setting("late_cancellation_hours"))
+    """A confirmation page that says plainly what cancelling now means: refused once the work
+    has started, free early, and late with the booked experts' fees invoiced."""
+    order = guard(order_for_reader, current_user, order_id)
+    form = CancelOrderForm()
+    on_behalf = current_user.role != ORGANISATION_MEMBER
+    if form.validate_on_submit() and attempt(
+        lambda: services.cancel_order(current_user, order.id, reason=form.reason.data),
+        form=form, success=_("The order was cancelled and the experts were told."),
+    ).ok:
+        return redirect(_back_to_order(order.id))
+    outlook = services.cancellation_outlook(order, utcnow())
+    status = 409 if request.method == "POST" and outlook in ("started", "closed") else (
+        422 if request.method == "POST" and form.errors else 200)
+    return render_template("bookings/cancel_order.html", order=order, outlook=outlook,
+                           form=form, on_behalf=on_behalf, back=_back_to_order(order.id),
+                           booked=booked_count(order),
+                           hours=get_setting("late_cancellation_hours")), status
+
+
+def _change_form(order) -> ChangeOrderForm:
+    form = ChangeOrderForm(obj=order if request.method == "GET" else None)
+    form.municipality_code.choices = municipality_choices(current_language())
+    if request.method == "GET":
+        start = to_helsinki(order.sessions[0].starts_at)
+        form.date.data, form.start_time.data = start.date(), start.time()
+        form.duration_minutes.data = order.sessions[0].duration_minutes
+    return form
+
+
+def order_change(form: ChangeOrderForm, order) -> changes.OrderChange:
+    moment = None
+    if not order.is_series and form.date.data and form.start_time.data:
+        moment = helsinki_to_utc(form.date.data, form.start_time.data)
+    return changes.OrderChange(
+        title=form.title.data or "", description=form.description.data or "",
+        starts_at=moment,
+        duration_minutes=None if order.is_series else form.duration_minutes.data,
+        remote=bool(form.remote.data), municipality_code=form.municipality_code.data or None,
+        address=form.address.data or "", audience=form.audience.data or "",
+        accessibility=form.accessibility.data or "")
+
+
+def change_message(result: changes.ChangeResult) -> str:
+    if not result.changed:
+        return _("Nothing was changed.")
+    message = _("The order was changed. The invited and booked experts were told.")
+    if result.released:
+        message += " " + ngettext(
+            "%(num)s booked expert already had other plans at the new time and was released; "
+            "the next candidates were invited (%(invited)s).",
+            "%(num)s booked experts already had other plans at the new time and were released; "
+            "the next candidates were invited (%(invited)s).",
+            len({a.expert_id for a in result.released}), invited=result.invited)
+    return message
+
+
+@bp.route("/<int:order_id>/edit", methods=["GET", "POST"])
+@role_required(ORGANISATION_MEMBER, COORDINATOR, ADMIN)
+def edit_order(order_id: int):
+    """Change the title, description, time, length, place or remote work before the start."""
+    order = guard(order_for_reader, current_user, order_id)
+    form = _change_form(order)
+    if form.validate_on_submit():
+        outcome = attempt(lambda: changes.change_order(current_user, order.id,
+                                                        order_change(form, order)), form=form)
+        if outcome.ok:
+            flash(change_message(outcome.value), "success")
+            return redirect(_back_to_order(order.id))
+    outlook = services.cancellation_outlook(order, utcnow())
+    status = 422 if request.method == "POST" and form.errors else 200
+    if request.method == "POST" and outlook == "started":
+        status = 409
+    return render_template("bookings/edit_order.html", order=order, form=form,
+                           outlook=outlook, back=_back_to_order(order.id)), status
 
 
 # --- The expert's work offers and bookings ---------------------------------------------------
@@ -356,6 +441,26 @@ def report(assignment_id: int):
                            order=assignment.order, priced=priced, error_text=error_text,
                            lines=[(describe_line(line, _), line.amount)
                                   for line in priced.lines] if priced else []), status
+
+
+@expert_bp.route("/assignments/<int:assignment_id>/reply", methods=["GET", "POST"])
+@role_required(EXPERT)
+def dispute_reply(assignment_id: int):
+    """The expert tells their side of a disputed report."""
+    assignment = guard(completion.assignment_of_expert, current_user, assignment_id)
+    if assignment.report is None:
+        abort(404)
+    form = DisputeReplyForm()
+    if request.method == "GET" and assignment.report.expert_reply:
+        form.reply.data = assignment.report.expert_reply
+    if form.validate_on_submit() and attempt(
+        lambda: completion.reply_to_dispute(current_user, assignment.id, form.reply.data),
+        form=form, success=_("Thank you. The coordinator reads your answer."),
+    ).ok:
+        return redirect(url_for("expert_work.offers"))
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("bookings/dispute_reply.html", assignment=assignment,
+                           order=assignment.order, report=assignment.report, form=form), status
 
 
 def _store_receipt(form: ReportForm) -> str | None:

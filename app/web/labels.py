@@ -33,6 +33,17 @@ ASSIGNMENT_STATUS = {
     "paid": _l("Paid"),
     "cancelled_by_organisation": _l("Cancelled by the organisation"),
     "cancelled_by_expert": _l("Cancelled by the expert"),
+    "voided": _l("Voided after checking: not paid"),
+}
+
+#: Why an order is in the coordinator's "needs attention" list (app/bookings/console.py).
+ATTENTION_REASON = {
+    "disputed": _l("A report is disputed"),
+    "short_of_experts": _l("Short of experts, starts within a week"),
+    "withdrawal": _l("An expert withdrew"),
+    "invitation_expiring": _l("An invitation is about to expire"),
+    "report_overdue": _l("A report is overdue"),
+    "confirmation_overdue": _l("A confirmation is overdue"),
 }
 
 PAYOUT_STATUS = {
@@ -79,6 +90,7 @@ def init_app(app) -> None:
         "order_status": ORDER_STATUS,
         "invitation_status": INVITATION_STATUS,
         "assignment_status": ASSIGNMENT_STATUS,
+        "attention_reason": ATTENTION_REASON,
         "payout_status": PAYOUT_STATUS,
         "invoice_status": INVOICE_STATUS,
         "expert_status": EXPERT_STATUS,

@@ -44,6 +44,7 @@ PARTICIPANT = "raati@demo.test"  # chair of the client panel, member of the co-d
 CLIENT = "asiakas@demo.test"  # a panel member who has not evaluated the past panel meeting
 INVITEE = "{invitee}"  # the expert of a pending demo invitation (looked up)
 PAYEE = "{payee}"  # the expert of the demo payout waiting for approval (looked up)
+DISPUTED_EXPERT = "{disputed_expert}"  # the expert of the demo's disputed report (looked up)
 
 #: A calculator query with a result (travel by car, a daily allowance, 2026 rates).
 PRICE_QUERY = (
@@ -66,6 +67,7 @@ NOT_PAGES = {
     "admin.audit_log_csv": "the filtered audit log as a CSV download (attachment)",
     "calendar_feed.feed": "the secret calendar subscription (text/calendar) for calendar apps",
     "expert_work.task_calendar": "one booked task as an .ics download (attachment)",
+    "matching.receipt": "the receipts of a disputed report as a download (attachment)",
 }
 
 Step = Callable[[Page], Response]
@@ -212,6 +214,11 @@ CASES: list[Case] = [
     *[Case(ORG, f"/organisation/orders/{{order_{state}}}") for state in ORDER_PAGES],
     Case(ORG, "/organisation/orders/{order_submitted}/cancel"),
     Case(ORG, "/organisation/orders/{order_filled}/cancel"),
+    Case(ORG, "/organisation/orders/{order_past_filled}/cancel", note="started"),
+    Case(ORG, "/organisation/orders/{order_filled}/edit"),
+    Case(ORG, "/organisation/orders/{order_filled}/edit", 422,
+         submit("main form", {"#title": ""}), "empty title"),
+    Case(ORG, "/organisation/orders/{order_past_filled}/edit", note="started"),
     Case(ORG, "/organisation/orders/{reported_order}/assignments/{reported_assignment}"),
     Case(ORG, "/organisation/invoices"),
     Case(ORG, "/organisation/invoices?cursor={newest_keys}", note="later page"),
@@ -251,6 +258,8 @@ CASES: list[Case] = [
     Case(PAYEE, "/expert/money?year={payout_year}", note="payouts"),
     Case(PAYEE, "/expert/money/{payout_year}/statement"),
     Case(INVITEE, "/expert/work/invitations/{pending_invitation}"),
+    Case(DISPUTED_EXPERT, "/expert/work/"),
+    Case(DISPUTED_EXPERT, "/expert/work/assignments/{disputed_assignment}/reply"),
     Case(APPLICANT, "/expert/"),
     Case(APPLICANT, "/expert/work/"),
     Case(APPLICANT, "/expert/profile"),
@@ -268,6 +277,18 @@ CASES: list[Case] = [
     Case(COORDINATOR, "/coordinator/orders/{order_partially_filled}"),
     Case(COORDINATOR, "/coordinator/orders/{order_series}"),
     Case(COORDINATOR, "/coordinator/orders/{order_closed}", note="cannot invite"),
+    Case(COORDINATOR, "/coordinator/orders/{order_filled}", note="contacts and notes"),
+    Case(COORDINATOR, "/coordinator/orders/{disputed_order}", note="disputed report"),
+    Case(COORDINATOR, "/coordinator/orders"),
+    Case(COORDINATOR, "/coordinator/orders?needs_attention=y", note="needs attention"),
+    Case(COORDINATOR, "/coordinator/orders?limit=2", 200, follow("a[rel=next]"), "second page"),
+    Case(COORDINATOR, "/coordinator/orders?status=boss&starts_from=2026-05-02"
+         "&starts_to=2026-05-01", 422, note="bad filter"),
+    Case(COORDINATOR, "/coordinator/assignments/{disputed_assignment}/resolve"),
+    Case(COORDINATOR, "/coordinator/assignments/{disputed_assignment}/resolve", 422,
+         submit("main form"), "no decision"),
+    Case(COORDINATOR, "/organisation/orders/{order_filled}/cancel", note="on behalf"),
+    Case(COORDINATOR, "/organisation/orders/{order_filled}/edit", note="staff"),
     # Finance.
     Case(FINANCE, "/finance/"),
     Case(FINANCE, "/finance/invoices"),
@@ -378,6 +399,7 @@ LOCALISED: list[tuple[str, Case]] = [
         Case(INVITEE, "/expert/work/invitations/{pending_invitation}"),
         Case(PARTICIPANT, "/participation/groups/{panel}"),
         Case(COORDINATOR, "/coordinator/orders/{order_matching}"),
+        Case(COORDINATOR, "/coordinator/assignments/{disputed_assignment}/resolve"),
         Case(FINANCE, "/finance/payouts"),
         Case(PAYEE, "/expert/money?year={payout_year}", note="payouts"),
         Case(EXPERT, "/account/close", 422, submit("main form"), "empty"),
@@ -446,6 +468,10 @@ def demo_ids(live_server) -> dict[str, str]:
         reported = session.scalars(select(Assignment).where(Assignment.status == "reported")
                                    .order_by(Assignment.id)).first()
         ids["reported_assignment"], ids["reported_order"] = reported.id, reported.order_id
+        disputed = session.scalars(select(Assignment).where(Assignment.status == "disputed")
+                                   .order_by(Assignment.id)).first()
+        ids["disputed_assignment"], ids["disputed_order"] = disputed.id, disputed.order_id
+        ids["disputed_expert"] = disputed.expert.user.email
 
         ids["applicant_expert"] = expert_user(APPLICANT).expert_profile.id
         ids["expert_user"] = expert_user(EXPERT).id

@@ -55,6 +55,9 @@ TABLE = [
     (Case("finance", "/finance/invoices"), "finance-invoices", None, None),
     (Case("expert", "/expert/work/past"), "expert-past-work", None, None),
     (Case("admin", "/api/v1/audit"), "api-audit", None, None),
+    (Case("coordinator", "/coordinator/orders"), "coordinator-order-console", None, None),
+    (Case("coordinator", "/api/v1/orders"), "api-orders-coordinator", None, None),
+    (Case("org_admin", "/api/v1/orders"), "api-orders-organisation", None, None),
 ]
 STATEMENT_CASES = [pytest.param(case, id=name, marks=[mark] if mark else [])
                    for case, name, mark, _rows in TABLE]
