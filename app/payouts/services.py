@@ -352,6 +352,7 @@ def approve_payout_items(actor: User, item_ids: Iterable[object], totp_code: obj
     _refuse_four_eyes(actor, items)
     _move_items(items, "pending_approval", "approve", decided_at=now, decided_by_id=actor.id)
     for item in items:
+        item.approved_iban = _payee_iban(item.expert)  # the account this approval pays
         record_audit(actor, "payout_item_approved", "payout_item", item.id,
                      total_paid=item.total_paid)
     db.session.flush()
@@ -462,6 +463,20 @@ def _payee_iban(expert: ExpertProfile) -> str | None:
         return None
 
 
+def item_iban(item: PayoutItem) -> str | None:
+    """The account an approved item pays: the one it was approved with (older items without
+    that snapshot, and items approved while no valid IBAN was saved, pay today's)."""
+    return item.approved_iban or _payee_iban(item.expert)
+
+
+def bank_details_changed(items: Iterable[PayoutItem]) -> list[str]:
+    """The names of the experts whose saved IBAN is not the one their items were approved
+    with: finance sees them before and after making the batch (the money goes to the
+    approved account)."""
+    return sorted({item.expert.user.full_name for item in items
+                   if item.approved_iban and item.approved_iban != _payee_iban(item.expert)})
+
+
 def _identity_code_readable(expert: ExpertProfile) -> bool:
     """Whether the stored code decrypts with today's key (checked, never shown or kept), so
     that a batch is never made whose payroll file could not be."""
@@ -515,8 +530,7 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     experts = {e.id: e for e in db.session.scalars(
         select(ExpertProfile).where(ExpertProfile.id.in_(by_expert))
         .options(selectinload(ExpertProfile.user)))}
-    ibans = {expert_id: _payee_iban(expert) for expert_id, expert in experts.items()}
-    missing = sorted(experts[i].user.full_name for i in by_expert if not ibans[i])
+    missing = sorted({experts[i.expert_id].user.full_name for i in items if not item_iban(i)})
     if missing:
         raise InvalidInput("These experts have no valid bank account number: %(names)s. Ask "
                            "them to add it on their profile, or leave their payouts out of the "
@@ -543,14 +557,21 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     remittances: dict[str | None, str] = {}
     for expert_id, own in by_expert.items():
         expert = experts[expert_id]
-        amount = sum((i.total_paid for i in own), Decimal("0.00"))
-        if amount > 0:
+        #: One payment per account: items approved with different IBANs are paid apart.
+        by_iban: dict[str, list[PayoutItem]] = {}
+        for item in own:
+            by_iban.setdefault(item_iban(item), []).append(item)
+        for number, (iban, paid) in enumerate(sorted(by_iban.items()), start=1):
+            amount = sum((i.total_paid for i in paid), Decimal("0.00"))
+            if amount <= 0:
+                continue
             language = expert.user.language
             if language not in remittances:
                 remittances[language] = _remittance(expert.user, message_id)
+            suffix = "" if number == 1 else f"-{number}"
             transfers.append(exports.Transfer(
-                end_to_end_id=f"{message_id}-E{expert_id}", name=expert.user.full_name,
-                iban=ibans[expert_id], amount=amount, remittance=remittances[language]))
+                end_to_end_id=f"{message_id}-E{expert_id}{suffix}", name=expert.user.full_name,
+                iban=iban, amount=amount, remittance=remittances[language]))
     if not transfers:
         raise Conflict("These payouts add up to nothing to transfer.", code="nothing_to_pay")
     document = exports.build_pain001(
@@ -573,6 +594,7 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
                  left_out=", ".join(left_out))
     db.session.flush()
     batch.left_out = tuple(left_out)
+    batch.bank_details_changed = tuple(bank_details_changed(items))
     return batch
 
 
