@@ -16,6 +16,7 @@ from app.experts import services as expert_services
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.payouts import services
+from app.payouts.models import PayoutBatch
 from tests import factories
 from tests.payouts.helpers import EXPERT_IBANS, approved, expert_with_iban, finance_user, payout
 
@@ -145,3 +146,18 @@ def notice(response) -> str:
     html = response.get_data(as_text=True)
     assert 'id="bank-details-changed"' in html
     return html.split('id="bank-details-changed"', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_api_batch_names_the_experts_whose_account_changed(app, client, api_token, now):
+    expert = expert_with_iban(0, full_name="Vilma Varma")
+    approver = finance_user()
+    approved([payout(expert)], approver, now)
+    expert.iban = NEW_IBAN
+    db.session.commit()
+    token = api_token(client, approver.email)
+    response = client.post("/api/v1/payout-batches", json={},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["bank_details_changed"] == ["Vilma Varma"]
+    batch = db.session.get(PayoutBatch, response.get_json()["id"])
+    assert [iban for iban, _ in payments(batch)] == [OLD_IBAN]
