@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.bookings.feed_views import bp as calendar_feed_bp
     from app.bookings.views import bp as bookings_bp
     from app.bookings.views import expert_bp as expert_work_bp
+    from app.bookings.views import receipts_bp
     from app.experts.views import bp as experts_bp
     from app.experts.views import directory_bp as expert_directory_bp
     from app.experts.views import verification_bp
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
         bookings_bp,
         expert_work_bp,
         calendar_feed_bp,
+        receipts_bp,
         experts_bp,
         verification_bp,
         expert_directory_bp,

@@ -180,6 +180,7 @@ PRICED = {"type": "object", "properties": {
                "assignment": ASSIGNMENT_ITEM, "priced": PRICED}},
            responses=(200, 404, 409, 422), tags=("completion",))
 def report_assignment(assignment_id: int):
+    completion.assignment_of_expert(current_api_user(), assignment_id)  # 404 before the body
     data = json_body()
     remote = parse_bool(data.get("remote"), "remote")
     travel = data.get("travel")
@@ -231,6 +232,7 @@ def confirm_assignment(assignment_id: int):
            response_schema=ASSIGNMENT_ITEM, responses=(200, 404, 409, 422),
            tags=("completion",))
 def dispute_assignment(assignment_id: int):
+    completion.assignment_for_confirmer(current_api_user(), assignment_id)  # 404/403 first
     reason = json_body().get("reason")
     if not isinstance(reason, str):
         raise ApiError(422, "missing_reason", "Tell what is not right.", "reason")

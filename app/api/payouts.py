@@ -209,13 +209,16 @@ def list_batches():
 @operation("/payout-batches", "POST",
            summary="Make a batch of approved items ({\"item_ids\": [...]}, or {} for all "
            "approved): pain.001 and payroll CSV, whole or not at all; experts whose name has "
-           "no SEPA characters are left out (named in left_out, their items stay approved)",
+           "no SEPA characters are left out (named in left_out, their items stay approved); "
+           "bank_details_changed names the experts whose IBAN changed after approval (each "
+           "item is paid to the IBAN it was approved with)",
            roles=FINANCE_ROLES,
            request_schema={"type": "object", "properties": {
                "item_ids": {"type": "array", "items": {"type": "integer"}}}},
            response_schema={"type": "object", "properties": {
                **BATCH["properties"],
-               "left_out": {"type": "array", "items": {"type": "string"}}}},
+               "left_out": {"type": "array", "items": {"type": "string"}},
+               "bank_details_changed": {"type": "array", "items": {"type": "string"}}}},
            responses=(201, 400, 404, 409, 422), tags=("payouts",))
 def create_batch():
     data = json_body() if request.get_data() else {}
@@ -225,7 +228,8 @@ def create_batch():
         raise ApiError(422, "invalid_value", "Give item_ids as a list of ids.", "item_ids")
     batch = services.create_batch(current_api_user(), ids, utcnow())
     db.session.commit()
-    return jsonify({**batch_json(batch), "left_out": list(batch.left_out)}), 201
+    return jsonify({**batch_json(batch), "left_out": list(batch.left_out),
+                    "bank_details_changed": list(batch.bank_details_changed)}), 201
 
 
 @operation("/payout-batches/<int:batch_id>", summary="One payment batch", roles=FINANCE_ROLES,

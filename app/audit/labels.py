@@ -88,6 +88,7 @@ ACTIONS = {
     "payout_item_created": _l("Payout prepared"),
     "payout_item_edited": _l("Payout changed"),
     "payout_item_rejected": _l("Payout rejected"),
+    "receipt_opened": _l("Travel receipt opened"),
     "retention_run": _l("Old data cleaned up"),
     "role_changed": _l("Role changed"),
     "service_fee_rate_added": _l("Bank's service fee added"),

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from app.accounts.models import ADMIN, COORDINATOR, ORGANISATION_MEMBER, User
+from app.accounts.models import ADMIN, COORDINATOR, EXPERT, FINANCE, ORGANISATION_MEMBER, User
 from app.audit.services import record_audit
 from app.bookings.events import WorkPayable
 from app.bookings.models import Assignment, CompletionReport
@@ -21,6 +21,7 @@ from app.bookings.states import ASSIGNMENT, ORDER
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.events import publish
 from app.common.timeutil import to_helsinki, utcnow
+from app.common.uploads import FileKind, kind_for_path, stored_path
 from app.extensions import db
 from app.fees.models import FeeSchedule
 from app.fees.rules import Quote, TravelClaim
@@ -131,6 +132,40 @@ def report_assignment(actor: User, assignment_id: int, data: ReportData,
                    kind="report_received", user_id=member.id, assignment=assignment,
                    order=assignment.order)
     return report
+
+
+#: Who checks the receipts of a report besides the expert who sent them.
+RECEIPT_READERS = (COORDINATOR, FINANCE)
+
+
+@dataclass(frozen=True)
+class ReceiptFile:
+    path: str
+    kind: FileKind
+    download_name: str
+
+
+def receipt_for_reader(actor: User, assignment_id: int) -> ReceiptFile:
+    """The receipt file of a work report, for coordinators, finance and the expert who sent it.
+
+    Anyone else (another expert, any organisation member) is told it does not exist; a
+    staff member's read is audited, as the receipts may show personal details.
+    """
+    assignment = db.session.get(Assignment, assignment_id)
+    report = assignment.report if assignment is not None else None
+    is_owner = (actor.role == EXPERT and assignment is not None
+                and actor.expert_id == assignment.expert_id)
+    if report is None or not report.receipt_path or not (
+            is_owner or actor.role in RECEIPT_READERS):
+        raise NotFound("The receipt was not found.", code="receipt_not_found")
+    path = stored_path(report.receipt_path)
+    if path is None:
+        raise NotFound("The receipt was not found.", code="receipt_not_found")
+    if not is_owner:
+        record_audit(actor, "receipt_opened", "assignment", assignment.id)
+    kind = kind_for_path(report.receipt_path)
+    return ReceiptFile(path=path, kind=kind,
+                       download_name=f"receipt-{assignment.id}{kind.extension}")
 
 
 def report_claim(report: CompletionReport) -> ReportData:

@@ -6,13 +6,23 @@ from datetime import time
 from decimal import Decimal
 from urllib.parse import quote_plus
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from app.accounts.access import role_required
-from app.accounts.models import ADMIN, COORDINATOR, EXPERT, ORGANISATION_MEMBER
+from app.accounts.models import ADMIN, COORDINATOR, EXPERT, FINANCE, ORGANISATION_MEMBER
 from app.admin.services import get_setting
 from app.bookings import changes, completion, services
 from app.bookings.calendar import single_assignment_ics, venue_text
@@ -41,7 +51,7 @@ from app.bookings.queries import (
 from app.common.errors import DomainError, InvalidInput, NotFound, translated
 from app.common.paging import parse_limit
 from app.common.timeutil import helsinki_to_utc, to_helsinki, utcnow
-from app.common.uploads import read_upload, store_upload
+from app.common.uploads import read_upload, remove_stored, store_upload
 from app.extensions import db
 from app.fees.errors import FeeError
 from app.fees.estimate import SessionPlan, estimate_order
@@ -54,6 +64,8 @@ from app.web.forms import attach_error
 from app.web.templating import current_language, localized_name
 
 bp = Blueprint("bookings", __name__, url_prefix="/organisation/orders")
+#: The receipts of work reports, for the people who check them.
+receipts_bp = Blueprint("receipts", __name__, url_prefix="/work-reports")
 
 
 def _with_choices(form: OrderForm) -> OrderForm:
@@ -424,10 +436,7 @@ def report(assignment_id: int):
         try:
             priced = completion.price_report(assignment, report_data(form))
             if request.form.get("action") == "send":
-                receipt = _store_receipt(form)
-                completion.report_assignment(current_user, assignment.id,
-                                             report_data(form, receipt))
-                db.session.commit()
+                _send_report(assignment.id, form)
                 flash(_("Thank you! Your report was sent. The organisation confirms it, and "
                         "then your payment is prepared."), "success")
                 return redirect(url_for("expert_work.offers"))
@@ -461,6 +470,35 @@ def dispute_reply(assignment_id: int):
     status = 422 if request.method == "POST" and form.errors else 200
     return render_template("bookings/dispute_reply.html", assignment=assignment,
                            order=assignment.order, report=assignment.report, form=form), status
+
+
+def _send_report(assignment_id: int, form: ReportForm) -> None:
+    """Store the receipt, report and commit; a report that fails leaves no file behind."""
+    receipt = _store_receipt(form)
+    try:
+        completion.report_assignment(current_user, assignment_id, report_data(form, receipt))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        remove_stored(receipt)
+        raise
+
+
+@receipts_bp.route("/<int:assignment_id>/receipt")
+@role_required(EXPERT, COORDINATOR, FINANCE)
+def receipt(assignment_id: int):
+    """The receipt of a work report, as a download (the read of another's receipt is audited)."""
+    try:
+        found = completion.receipt_for_reader(current_user, assignment_id)
+    except DomainError as error:
+        db.session.rollback()
+        abort(error.status)
+    db.session.commit()
+    response = send_file(found.path, mimetype=found.kind.mimetype, as_attachment=True,
+                         download_name=found.download_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _store_receipt(form: ReportForm) -> str | None:

@@ -10,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     IntegerField,
+    PasswordField,
     RadioField,
     SelectField,
     StringField,
@@ -121,6 +122,12 @@ class ProfileForm(FlaskForm):
         description=_l("The payroll needs it before we can pay you, for example 131052-308T. "
                        "We keep it encrypted, and only the bank's finance staff can see it. "
                        "Leave this empty to keep the saved one."),
+    )
+
+    current_password = PasswordField(
+        _l("Your current password (needed to change the bank account or tax card)"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("We ask it so that nobody else can redirect your fees."),
     )
 
     def validate_identity_code(self, field) -> None:

@@ -18,12 +18,13 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from app.accounts.models import EXPERT, FINANCE, User
+from app.accounts.passwords import verify_password
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.statemachine import IllegalTransition
 from app.common.timeutil import to_helsinki, utcnow
 from app.experts import certificates
-from app.experts.iban import normalize_iban
+from app.experts.iban import mask_iban, normalize_iban
 from app.experts.identity_code import (
     IDENTITY_CODE_ERRORS,
     InvalidIdentityCode,
@@ -242,6 +243,8 @@ class ProfileChanges:
     withholding_percent: Decimal | None = None
     #: A new personal identity code; empty keeps the saved one.
     identity_code: str = ""
+    #: The expert's current password: needed when the IBAN or the tax card changes.
+    current_password: str = ""
 
 
 def _identity_code(text: str) -> str | None:
@@ -400,6 +403,10 @@ def update_profile(actor: User, changes: ProfileChanges) -> ExpertProfile:
     _replace_assignment_types(profile, values["assignment_type_ids"])
     changed = [name for name in ("iban", "withholding_percent")
                if getattr(profile, name) != values[name]]
+    if changed and not verify_password(actor.password_hash, changes.current_password or ""):
+        raise InvalidInput("Type your current password to change your bank account or tax "
+                           "card details.", code="password_required", field="current_password")
+    old_iban = profile.iban
     for name in changed:
         setattr(profile, name, values[name])
     if values["identity_code"]:
@@ -408,8 +415,21 @@ def update_profile(actor: User, changes: ProfileChanges) -> ExpertProfile:
     if changed:
         record_audit(actor, "expert_payment_details_changed", "expert", profile.id,
                      fields=",".join(changed))
+    if {"iban", "withholding_percent"} & set(changed):
+        _tell_payment_details_changed(actor, profile, old_iban, changed)
     db.session.flush()
     return profile
+
+
+def _tell_payment_details_changed(actor: User, profile: ExpertProfile, old_iban: str | None,
+                                  changed: list[str]) -> None:
+    """Mail the expert that their bank account or tax card changed, so that a change they did
+    not make themselves is noticed (the old and new account are shown masked)."""
+    queue_mail(actor.email, "payment_details_changed", language=actor.language,
+               kind="payment_details_changed", user_id=actor.id,
+               name=profile.display_name or actor.full_name,
+               iban_changed="iban" in changed, tax_card_changed="withholding_percent" in changed,
+               old_iban=mask_iban(old_iban), new_iban=mask_iban(profile.iban))
 
 
 def _replace_areas(profile: ExpertProfile, wanted: list[tuple[ExpertiseArea, bool]]) -> None:

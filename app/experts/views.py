@@ -213,6 +213,7 @@ def _profile_changes(form: ProfileForm) -> services.ProfileChanges:
         iban=form.iban.data or "",
         withholding_percent=form.withholding_percent.data,
         identity_code=form.identity_code.data or "",
+        current_password=form.current_password.data or "",
     )
 
 

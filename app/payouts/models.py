@@ -106,6 +106,9 @@ class PayoutItem(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    #: The expert's IBAN when finance approved the item: the bank file pays this account,
+    #: so a later change of the bank details never redirects approved money.
+    approved_iban: Mapped[str | None] = mapped_column(String(34))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("payout_batches.id"), index=True)
 
     batch: Mapped[PayoutBatch | None] = relationship(back_populates="items")

@@ -307,10 +307,11 @@ def _locked_item_rows(*conditions) -> list[Row]:
     """Like `_locked_items`, but only the columns a batch needs, as plain rows.
 
     A batch may hold thousands of items; building an ORM object for each costs
-    more than the query itself, and the batch only reads these four values.
+    more than the query itself, and the batch only reads these five values.
     """
     return list(db.session.execute(
-        select(PayoutItem.id, PayoutItem.expert_id, PayoutItem.status, PayoutItem.total_paid)
+        select(PayoutItem.id, PayoutItem.expert_id, PayoutItem.status, PayoutItem.total_paid,
+               PayoutItem.approved_iban)
         .where(*conditions)
         .order_by(PayoutItem.id)
         .with_for_update()
@@ -368,6 +369,7 @@ def approve_payout_items(actor: User, item_ids: Iterable[object], totp_code: obj
     _refuse_four_eyes(actor, items)
     _move_items(items, "pending_approval", "approve", decided_at=now, decided_by_id=actor.id)
     for item in items:
+        item.approved_iban = _payee_iban(item.expert)  # the account this approval pays
         record_audit(actor, "payout_item_approved", "payout_item", item.id,
                      total_paid=item.total_paid)
     db.session.flush()
@@ -478,6 +480,20 @@ def _payee_iban(expert: ExpertProfile | Row) -> str | None:
         return None
 
 
+def item_iban(item: PayoutItem) -> str | None:
+    """The account an approved item pays: the one it was approved with (older items without
+    that snapshot, and items approved while no valid IBAN was saved, pay today's)."""
+    return item.approved_iban or _payee_iban(item.expert)
+
+
+def bank_details_changed(items: Iterable[PayoutItem]) -> list[str]:
+    """The names of the experts whose saved IBAN is not the one their items were approved
+    with: finance sees them before and after making the batch (the money goes to the
+    approved account)."""
+    return sorted({item.expert.user.full_name for item in items
+                   if item.approved_iban and item.approved_iban != _payee_iban(item.expert)})
+
+
 def _identity_code_readable(expert: ExpertProfile | Row) -> bool:
     """Whether the stored code decrypts with today's key (checked, never shown or kept), so
     that a batch is never made whose payroll file could not be."""
@@ -537,8 +553,13 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
                User.full_name, User.language)
         .join(User, User.id == ExpertProfile.user_id)
         .where(ExpertProfile.id.in_(by_expert)))}
-    ibans = {expert_id: _payee_iban(expert) for expert_id, expert in experts.items()}
-    missing = sorted(experts[i].full_name for i in by_expert if not ibans[i])
+    saved_ibans = {expert_id: _payee_iban(expert) for expert_id, expert in experts.items()}
+
+    def paid_to(item: Row) -> str | None:
+        """The account the item pays: the one it was approved with (see `item_iban`)."""
+        return item.approved_iban or saved_ibans[item.expert_id]
+
+    missing = sorted({experts[i.expert_id].full_name for i in items if not paid_to(i)})
     if missing:
         raise InvalidInput("These experts have no valid bank account number: %(names)s. Ask "
                            "them to add it on their profile, or leave their payouts out of the "
@@ -565,14 +586,21 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     remittances: dict[str | None, str] = {}
     for expert_id, own in by_expert.items():
         expert = experts[expert_id]
-        amount = sum((i.total_paid for i in own), Decimal("0.00"))
-        if amount > 0:
+        #: One payment per account: items approved with different IBANs are paid apart.
+        by_iban: dict[str, list[Row]] = {}
+        for item in own:
+            by_iban.setdefault(paid_to(item), []).append(item)
+        for number, (iban, paid) in enumerate(sorted(by_iban.items()), start=1):
+            amount = sum((i.total_paid for i in paid), Decimal("0.00"))
+            if amount <= 0:
+                continue
             language = expert.language
             if language not in remittances:
                 remittances[language] = _remittance(language, message_id)
+            suffix = "" if number == 1 else f"-{number}"
             transfers.append(exports.Transfer(
-                end_to_end_id=f"{message_id}-E{expert_id}", name=expert.full_name,
-                iban=ibans[expert_id], amount=amount, remittance=remittances[language]))
+                end_to_end_id=f"{message_id}-E{expert_id}{suffix}", name=expert.full_name,
+                iban=iban, amount=amount, remittance=remittances[language]))
     if not transfers:
         raise Conflict("These payouts add up to nothing to transfer.", code="nothing_to_pay")
     document = exports.build_pain001(
@@ -595,6 +623,9 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
                  left_out=", ".join(left_out))
     db.session.flush()
     batch.left_out = tuple(left_out)
+    batch.bank_details_changed = tuple(sorted(
+        {experts[i.expert_id].full_name for i in items
+         if i.approved_iban and i.approved_iban != saved_ibans[i.expert_id]}))
     return batch
 
 

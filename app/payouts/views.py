@@ -264,10 +264,11 @@ APPROVED_SHOWN = 50
 def _batches_page(form: BatchForm | None = None, code: int = 200):
     page, code = _paged(lambda cursor, limit: queries.batch_page(cursor=cursor, limit=limit),
                         code)
+    approved = queries.payout_items("approved", limit=APPROVED_SHOWN)
     return render_template(
-        "payouts/batches.html", page=page, batches=page.items,
-        approved=queries.payout_items("approved", limit=APPROVED_SHOWN),
+        "payouts/batches.html", page=page, batches=page.items, approved=approved,
         approved_count=queries.payout_count("approved"), form=form or BatchForm(formdata=None),
+        bank_details_changed=services.bank_details_changed(approved),
     ), code
 
 
@@ -296,6 +297,10 @@ def create_batch():
                         "file can carry: %(names)s. Their payouts stay approved. Ask them to "
                         "write their name in Latin letters on their profile.",
                         names=", ".join(batch.left_out)), "error")
+            if batch.bank_details_changed:
+                flash(_("These experts changed their bank account after their payouts were "
+                        "approved: %(names)s. The bank file pays the account each payout was "
+                        "approved with.", names=", ".join(batch.bank_details_changed)), "error")
             return redirect(url_for("payouts.batch", batch_id=batch.id))
     return _batches_page(form, 422)
 
@@ -310,6 +315,7 @@ def _batch_page(batch_id: int, paid_form: PaidForm | None = None, code: int = 20
     return render_template(
         "payouts/batch.html", batch=batch, page=page, items=page.items,
         paid_form=paid_form or PaidForm(formdata=None),
+        bank_details_changed=services.bank_details_changed(batch.items),
     ), code
 
 

@@ -57,6 +57,7 @@ NOT_PAGES = {
     "web.choose_language": "stores the language and redirects back (used by LOCALISED cases)",
     "web.home": "redirects to the signed-in user's dashboard",
     "experts.certificate": "a certificate file download (attachment), not an HTML page",
+    "receipts.receipt": "a work report's receipt file download (attachment), not an HTML page",
     "reports.reports_csv": "the participation figures as a CSV download (attachment)",
     "payouts.download_bank_file": "a payment batch's pain.001 file download (attachment)",
     "payouts.download_payroll": "a payment batch's payroll CSV download (attachment)",

@@ -63,6 +63,7 @@ def profile_form(**overrides) -> dict:
         "yearly_earnings_limit": "",
         "iban": "",
         "withholding_percent": "",
+        "current_password": factories.DEFAULT_PASSWORD,
     }
     data.update(overrides)
     return data

@@ -1,0 +1,578 @@
+"""The access matrix: every route of the url_map × every role × GET and POST, on objects that
+belong to someone else (issue 11, point 12).
+
+``ACCESS`` says, per endpoint, which roles may use it. The objects in the URLs belong to the
+"owners": the organisation Demo hyvinvointialue (its member ``org@demo.test`` plays ``member``)
+and the expert ``expert2@demo.test`` (plays ``expert``: booked, reported, paid, in a group).
+Everybody else is an outsider to them: ``other_expert`` (a verified expert with no work and no
+group), ``other_member`` (``org2@demo.test``, another organisation), ``participant`` (a
+participant in no group), the staff roles and ``anonymous``. Pages are asked with a signed-in
+test client, ``/api/v1`` with each role's bearer token (and no cookie).
+
+For a role that ACCESS does not list, every method of the rule is tried (an empty form or an
+empty JSON object) and must be refused: a redirect to the login page, 401, 403 or 404, and
+the database must be exactly as before (every table but the reference data, row by row).
+For a listed role only GET is asked, which must not fail (no 5xx) nor be refused (a refusal
+means the table is wrong). Each request runs inside a savepoint that is rolled back, so no
+request sees another's changes and the demo data stays as it was.
+
+A rule whose endpoint is not in ACCESS fails ``test_every_route_is_in_the_matrix``: add a line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import inspect, select, text, update
+
+from app.extensions import db
+
+ROLES = ("anonymous", "expert", "other_expert", "member", "other_member", "participant",
+         "coordinator", "finance", "admin")
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+EVERYONE = frozenset(ROLES)
+STAFF = frozenset({"coordinator", "finance", "admin"})
+
+DEMO_PASSWORD = "kokemus-demo"
+#: The demo users who play a role (the other two roles are made fresh: see `world`).
+DEMO_USERS = {
+    "expert": "expert2@demo.test",
+    "other_member": "org2@demo.test",
+    "member": "org@demo.test",
+    "coordinator": "coordinator@demo.test",
+    "finance": "finance@demo.test",
+    "admin": "admin@demo.test",
+}
+#: Reference tables that no request of the matrix may touch either, but that are too large to
+#: read after every request (thousands of postcodes); the admin pages that change reference
+#: data change other tables (expertise areas, fee schedules), which are compared.
+UNCOMPARED = {"postcodes", "municipalities", "alembic_version"}
+#: Roles that may use a list page or call but must see none of the owners' rows in it.
+OUTSIDERS = ("other_expert", "other_member", "participant")
+#: Endpoints that show experts to organisations by design (the expert directory).
+SHOWS_EXPERTS = {"expert_directory.index", "api.list_experts_get"}
+#: Answers that refuse a request (a redirect is refused only when it goes to the login page).
+REFUSALS = {401, 403, 404}
+
+
+def roles(*names: str) -> frozenset[str]:
+    unknown = set(names) - set(ROLES)
+    assert not unknown, unknown
+    return frozenset(names)
+
+
+#: endpoint → the roles that may use it on the owners' objects.
+ACCESS: dict[str, frozenset[str]] = {
+    "accounts.change_password": SIGNED_IN,
+    "accounts.forgot_password": EVERYONE,
+    "accounts.login": EVERYONE,
+    "accounts.logout": EVERYONE,
+    "accounts.register_expert": EVERYONE,
+    "accounts.register_organisation": EVERYONE,
+    "accounts.reset_password": EVERYONE,
+    "admin.area_detail": roles("admin"),
+    "admin.areas": roles("admin"),
+    "admin.audit_log": roles("admin"),
+    "admin.audit_log_csv": roles("admin"),
+    "admin.change_area": roles("admin"),
+    "admin.change_role": roles("admin"),
+    "admin.dashboard": roles("admin"),
+    "admin.set_active": roles("admin"),
+    "admin.settings": roles("admin"),
+    "admin.user_detail": roles("admin"),
+    "admin.users": roles("admin"),
+    "api.accept_post": roles("expert"),
+    "api.approve_payout_post": roles("finance"),
+    "api.approve_payouts_post": roles("finance", "admin"),
+    "api.batch_bank_file_get": roles("finance", "admin"),
+    "api.batch_payroll_get": roles("finance"),
+    "api.cancel_post": roles("member"),
+    "api.close_my_account_post": SIGNED_IN - STAFF,
+    "api.confirm_assignment_post": roles("member", "coordinator", "admin"),
+    "api.correct_payout_post": roles("finance", "admin"),
+    "api.create_batch_post": roles("finance", "admin"),
+    "api.create_order_post": roles("member", "other_member"),
+    "api.create_token_post": EVERYONE,
+    "api.decline_post": roles("expert"),
+    "api.dispute_assignment_post": roles("member", "coordinator", "admin"),
+    "api.export_my_data_get": SIGNED_IN,
+    "api.fee_quote_post": EVERYONE,
+    "api.get_batch_get": roles("finance", "admin"),
+    "api.get_order_get": roles("member", "coordinator", "admin"),
+    "api.get_payout_get": roles("finance", "admin"),
+    "api.invite_post": roles("coordinator", "admin"),
+    "api.list_audit_entries_get": roles("admin"),
+    "api.list_batches_get": roles("finance", "admin"),
+    "api.list_expertise_areas_get": EVERYONE,
+    "api.list_experts_get": roles("member", "other_member", "coordinator", "admin"),
+    "api.list_invoices_get": roles("member", "other_member", "finance", "admin"),
+    "api.list_payouts_get": roles("finance", "admin"),
+    "api.mark_batch_paid_post": roles("finance", "admin"),
+    "api.me_get": SIGNED_IN,
+    "api.my_assignments_get": roles("expert", "other_expert"),
+    "api.my_earnings_get": roles("expert", "other_expert"),
+    "api.my_invitations_get": roles("expert", "other_expert"),
+    "api.openapi_document_get": EVERYONE,
+    "api.order_matches_get": roles("coordinator", "admin"),
+    "api.register_bank_payment_post": roles("finance", "admin"),
+    "api.reject_payout_post": roles("finance", "admin"),
+    "api.report_assignment_post": roles("expert"),
+    "api.revoke_token_delete": SIGNED_IN,
+    "api.withdraw_post": roles("expert"),
+    "bookings.cancel": roles("member"),
+    "bookings.confirm": roles("member"),
+    "bookings.new_order": roles("member", "other_member"),
+    "bookings.order_detail": roles("member"),
+    "channel.form": EVERYONE,
+    "channel.thanks": EVERYONE,
+    "channel_staff.channel_archive": roles("coordinator", "admin"),
+    "channel_staff.channel_forward": roles("coordinator", "admin"),
+    "channel_staff.channel_forwarded": roles("member", "other_member"),
+    "channel_staff.channel_inbox": roles("coordinator", "admin"),
+    "channel_staff.channel_message": roles("coordinator", "admin"),
+    "channel_staff.channel_tags": roles("coordinator", "admin"),
+    "expert_directory.index": roles("member", "other_member"),
+    "expert_work.invitation": roles("expert"),
+    "expert_work.offers": roles("expert", "other_expert"),
+    "expert_work.past": roles("expert", "other_expert"),
+    "expert_work.report": roles("expert"),
+    "expert_work.withdraw": roles("expert"),
+    "experts.add_training": roles("expert", "other_expert"),
+    "experts.add_unavailability": roles("expert", "other_expert"),
+    "experts.application": roles("expert", "other_expert"),
+    "experts.availability": roles("expert", "other_expert"),
+    "experts.certificate": roles("expert", "coordinator", "admin"),
+    "experts.dashboard": roles("expert", "other_expert"),
+    "experts.pause": roles("expert", "other_expert"),
+    "experts.profile": roles("expert", "other_expert"),
+    "experts.remove_unavailability": roles("expert"),
+    "experts.resubmit_application": roles("expert", "other_expert"),
+    "experts.resume": roles("expert", "other_expert"),
+    "experts.upload_certificate": roles("expert", "other_expert"),
+    "fees.admin_fees": roles("admin"),
+    "fees.new_rates": roles("admin"),
+    "fees.new_schedule": roles("admin"),
+    "fees.new_type": roles("admin"),
+    "fees.prices": EVERYONE,
+    "matching.dashboard": roles("coordinator", "admin"),
+    "matching.order_matches": roles("coordinator", "admin"),
+    "money.index": roles("expert", "other_expert"),
+    "money.statement": roles("expert", "other_expert"),
+    "money.statement_download": roles("expert", "other_expert"),
+    "ops.healthz": EVERYONE,
+    "ops.prometheus_metrics": frozenset(),  # only with the metrics token or from a network
+    "ops.readyz": EVERYONE,
+    "organisations.dashboard": roles("member", "other_member"),
+    "organisations.members": roles("member", "other_member"),
+    "organisations.remove_member": roles("member"),
+    "organisations.settings": roles("member", "other_member"),
+    "participation.activate": roles("member", "coordinator", "admin"),
+    "participation.add_criterion": roles("expert", "member", "coordinator", "admin"),
+    "participation.change_role": roles("member", "coordinator", "admin"),
+    "participation.close": roles("member", "coordinator", "admin"),
+    "participation.edit_group": roles("member", "coordinator", "admin"),
+    "participation.evaluate": roles("expert"),
+    "participation.follow_up": roles("member", "coordinator", "admin"),
+    "participation.group": roles("expert", "member", "coordinator", "admin"),
+    "participation.group_evaluation": roles("expert", "member", "coordinator", "admin"),
+    "participation.home": SIGNED_IN,
+    "participation.members": roles("member", "coordinator", "admin"),
+    "participation.move_topic": roles("expert", "member", "coordinator", "admin"),
+    "participation.new_group": roles("member", "other_member", "coordinator", "admin"),
+    "participation.new_meeting": roles("member"),
+    "participation.propose_topic": roles("expert", "member", "coordinator", "admin"),
+    "participation.remove_member": roles("member", "coordinator", "admin"),
+    "participation.reopen": roles("member", "coordinator", "admin"),
+    "participation.retire_criterion": roles("expert", "member", "coordinator", "admin"),
+    "participation.session": roles("expert", "member", "coordinator", "admin"),
+    "participation_feedback.feedback_list": SIGNED_IN - {"participant", "finance"},
+    "participation_feedback.give_feedback": roles("expert", "member"),
+    "participation_feedback.report_back": roles("member", "coordinator", "admin"),
+    "participation_feedback.reports_back": SIGNED_IN,
+    "payments.bank_payments": roles("finance", "admin"),
+    "payments.bank_payments_file": roles("finance", "admin"),
+    "payments.finance_invoice": roles("finance", "admin"),
+    "payments.finance_invoices": roles("finance", "admin"),
+    "payments.mark_paid": roles("finance", "admin"),
+    "payments.organisation_invoice": roles("member"),
+    "payments.organisation_invoices": roles("member", "other_member"),
+    "payments.service_fees": roles("admin"),
+    "payments.stripe_webhook": EVERYONE,
+    "payouts.approve": roles("finance", "admin"),
+    "payouts.batch": roles("finance", "admin"),
+    "payouts.batches": roles("finance", "admin"),
+    "payouts.create_batch": roles("finance", "admin"),
+    "payouts.dashboard": roles("finance", "admin"),
+    "payouts.download_bank_file": roles("finance", "admin"),
+    "payouts.download_payroll": roles("finance"),
+    "payouts.edit": roles("finance", "admin"),
+    "payouts.item": roles("finance", "admin"),
+    "payouts.mark_paid": roles("finance", "admin"),
+    "payouts.queue": roles("finance", "admin"),
+    "payouts.reject": roles("finance", "admin"),
+    "payouts.reveal_identity_code": roles("finance"),
+    "payouts.two_factor": roles("finance", "admin"),
+    "payouts.wage_types": roles("admin"),
+    "privacy.account": SIGNED_IN,
+    "privacy.close": SIGNED_IN - STAFF,
+    "privacy.export": SIGNED_IN,
+    "privacy.staff_close": roles("coordinator", "admin"),
+    "receipts.receipt": roles("expert", "coordinator", "finance"),
+    "reports.reports_csv": roles("member", "other_member", "coordinator", "admin"),
+    "reports.reports_page": roles("member", "other_member", "coordinator", "admin"),
+    "static": EVERYONE,
+    "verification.approve": roles("coordinator", "admin"),
+    "verification.queue": roles("coordinator", "admin"),
+    "verification.reject": roles("coordinator", "admin"),
+    "verification.request_info": roles("coordinator", "admin"),
+    "verification.review": roles("coordinator", "admin"),
+    "web.accessibility": EVERYONE,
+    "web.choose_language": EVERYONE,
+    "web.home": SIGNED_IN,
+    "web.index": EVERYONE,
+}
+
+
+# --- the world: the demo data, a receipt, an outsider expert and participant ----------------
+
+
+@dataclass
+class World:
+    ids: dict[str, object]
+    clients: dict[str, object]
+    tokens: dict[str, str | None]
+
+
+def _one(statement):
+    found = db.session.scalars(statement).first()
+    assert found is not None, f"the demo data has nothing for {statement}"
+    return found
+
+
+def build_world(app, tmp_path) -> dict[str, object]:
+    """Seed the demo data and look up one object of the owners for each URL parameter."""
+    from app.accounts.services import make_reset_token
+    from app.bookings.models import Assignment, Invitation, OrderSession
+    from app.common.timeutil import utcnow
+    from app.common.uploads import kind_of, store_upload
+    from app.demo import seed_demo
+    from app.experts.models import ExpertProfile, TrainingRecord, Unavailability
+    from app.organisations.models import Organisation
+    from app.participation.channel.models import AnonymousFeedback
+    from app.participation.feedback.models import ImpactReport
+    from app.participation.groups.models import (
+        EvaluationCriterion,
+        FollowUp,
+        GroupMeeting,
+        GroupMember,
+        Topic,
+    )
+    from app.payouts.models import PayoutItem
+    from app.reference.models import ExpertiseArea
+    from tests import factories
+    from tests.payments.helpers import ensure_demo_invoice
+    from tests.payouts.helpers import ensure_demo_batch
+
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    seed_demo(password=DEMO_PASSWORD)
+    db.session.commit()
+
+    def user(email: str):
+        from app.accounts.models import User
+
+        return _one(select(User).where(User.email == email))
+
+    owner_expert = user(DEMO_USERS["expert"]).expert_profile
+    organisation = _one(select(Organisation).where(Organisation.name == "Demo hyvinvointialue"))
+    reported = _one(select(Assignment).where(Assignment.expert_id == owner_expert.id,
+                                             Assignment.status == "reported"))
+    receipt = b"%PDF-1.4\n% parking 6,00 EUR\n"
+    reported.report.receipt_path = store_upload(receipt, kind_of(receipt), "receipts")
+    today = date.today()
+    soon = utcnow() + timedelta(days=60)
+    period = Unavailability(expert_id=owner_expert.id, starts_at=soon,
+                            ends_at=soon + timedelta(days=1))
+    db.session.add(period)
+    training = _one(select(TrainingRecord).where(TrainingRecord.expert_id == owner_expert.id))
+    training.certificate_path = store_upload(receipt, kind_of(receipt), "certificates")
+    colleague = factories.member(organisation)  # a second member the owners could remove
+    other_expert = factories.expert(email="outsider-expert@example.fi",
+                                    password=DEMO_PASSWORD)
+    factories.user("participant", email="outsider-participant@example.fi",
+                   password=DEMO_PASSWORD)
+    db.session.flush()
+    applicant = _one(select(ExpertProfile).join(ExpertProfile.user).where(
+        ExpertProfile.status != "verified"))
+    panel = _one(select(GroupMember.group_id).where(GroupMember.role == "chair"))
+    ids = {
+        "order_id": reported.order_id,
+        "assignment_id": reported.id,
+        "invitation_id": reported.invitation_id or _one(
+            select(Invitation.id).where(Invitation.expert_id == owner_expert.id)),
+        "item_id": _one(select(PayoutItem.id).where(PayoutItem.expert_id == owner_expert.id)),
+        "batch_id": ensure_demo_batch(),
+        "invoice_id": ensure_demo_invoice(),
+        "expert_id": applicant.id,
+        "user_id": colleague.id,
+        "period_id": period.id,
+        "training_id": training.id,
+        "future_order": _one(select(Assignment.order_id).where(
+            Assignment.expert_id == owner_expert.id, Assignment.status == "booked",
+            Assignment.starts_at > utcnow())),
+        "area_id": _one(select(ExpertiseArea.id).order_by(ExpertiseArea.id)),
+        "group_id": panel,
+        "member_id": _one(select(GroupMember.id).where(GroupMember.group_id == panel,
+                                                       GroupMember.role == "member")),
+        "criterion_id": _one(select(EvaluationCriterion.id).where(
+            EvaluationCriterion.group_id == panel)),
+        "topic_id": _one(select(Topic.id).where(Topic.group_id == panel)),
+        "follow_up_id": _one(select(FollowUp.id)),
+        "session_id": _one(select(OrderSession.id).join(
+            GroupMeeting, GroupMeeting.order_id == OrderSession.order_id).where(
+            GroupMeeting.group_id == panel)),
+        "report_id": _one(select(ImpactReport.id).order_by(ImpactReport.id)),
+        "message_id": _one(select(AnonymousFeedback.id).order_by(AnonymousFeedback.id)),
+        "year": today.year,
+        "token": make_reset_token(app.config["SECRET_KEY"], owner_expert.user),
+        "code": "fi",
+        "filename": "style.css",
+        "change": "up",
+        "other_expert_user": other_expert.user_id,
+    }
+    #: What only the owners' people may read: a list answer to an outsider must not show it.
+    ids["markers"] = (organisation.name, reported.order.title, owner_expert.user.email)
+    db.session.commit()
+    return ids
+
+
+#: Values for a parameter of one endpoint only (endpoint → {parameter: value or an ids key}).
+ACTIONS = {
+    "participation.move_topic": {"action": "decline"},
+    "participation.follow_up": {"action": "done"},
+    "channel_staff.channel_archive": {"action": "archive"},
+    "expert_work.withdraw": {"order_id": "future_order"},
+    "api.withdraw_post": {"order_id": "future_order"},
+}
+
+#: Bodies that pass the form's own checks, for views that check the input before the access:
+#: sent so that the access check is what answers (endpoint → form fields or JSON object).
+PAYLOADS = {
+    "participation.add_criterion": {"question": "Tuliko asiasi kuulluksi?"},
+    "participation.propose_topic": {"title": "Kuljetuspalvelut", "description": "Toive."},
+}
+
+ACTOR_EMAILS = {
+    **DEMO_USERS,
+    "other_expert": "outsider-expert@example.fi",
+    "participant": "outsider-participant@example.fi",
+}
+
+
+def sign_in(app, role: str):
+    client = app.test_client()
+    if role != "anonymous":
+        response = client.post("/login", data={"email": ACTOR_EMAILS[role],
+                                               "password": DEMO_PASSWORD})
+        assert response.status_code == 302, f"{role} could not sign in"
+    return client
+
+
+def api_token(client, role: str) -> str | None:
+    if role == "anonymous":
+        return None
+    response = client.post("/api/v1/auth/token", json={"email": ACTOR_EMAILS[role],
+                                                         "password": DEMO_PASSWORD})
+    return response.get_json()["token"] if response.status_code == 200 else None
+
+
+# --- comparing the database -------------------------------------------------------------------
+
+
+def fingerprint(connection, tables: list[str]) -> dict[str, str]:
+    """A digest of every row of each table (order-free)."""
+    digests = {}
+    for table in tables:
+        rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
+        digest = hashlib.sha256()
+        for row in sorted(repr(tuple(row)) for row in rows):
+            digest.update(row.encode())
+        digests[table] = digest.hexdigest()
+    return digests
+
+
+# --- the requests -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    endpoint: str
+    method: str
+    path: str
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+def rules(app) -> Iterator:
+    yield from sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
+
+
+def requests_of(app, ids: dict[str, object]) -> list[Request]:
+    adapter = app.url_map.bind("localhost")
+    made = []
+    for rule in rules(app):
+        special = ACTIONS.get(rule.endpoint, {})
+        values = {name: ids.get(special[name], special[name]) if name in special
+                  else ids.get(name) for name in rule.arguments}
+        missing = [name for name, value in values.items() if value is None]
+        assert not missing, f"no value for {missing} of {rule.rule}: add it to build_world"
+        path = adapter.build(rule.endpoint, values, force_external=False)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            made.append(Request(rule.endpoint, method, path))
+    return made
+
+
+def send(client, request: Request, token: str | None):
+    headers = {"Authorization": f"Bearer {token}"} if request.api and token else {}
+    if request.method == "GET":
+        return client.get(request.path, headers=headers)
+    body = PAYLOADS.get(request.endpoint, {})
+    if request.api:
+        return client.open(request.path, method=request.method, json=body, headers=headers)
+    return client.open(request.path, method=request.method, data=body, headers=headers)
+
+
+def write_count(connection) -> int:
+    """A number that grows with every row written on ``connection`` (a cheap first check)."""
+    if connection.dialect.name == "sqlite":
+        return connection.execute(text("SELECT total_changes()")).scalar_one()
+    return connection.execute(text(
+        "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
+        "FROM pg_stat_xact_user_tables")).scalar_one()
+
+
+def assert_writes_are_counted(connection) -> None:
+    """The cheap check must see a write (else the matrix would miss every change)."""
+    savepoint = connection.begin_nested()
+    try:
+        before = write_count(connection)
+        connection.execute(text("UPDATE users SET full_name = full_name"))
+        assert write_count(connection) > before, "write_count does not see writes"
+    finally:
+        savepoint.rollback()
+
+
+#: Page endpoints after which a signed-in test client signs in again (its cookie is gone).
+SESSION_ENDING = {"accounts.logout"}
+
+
+def refused(response) -> bool:
+    if response.status_code in REFUSALS:
+        return True
+    if response.status_code in (302, 303):
+        return urlsplit(response.headers.get("Location", "")).path == "/login"
+    return False
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - set(ACCESS))
+    assert not missing, (
+        "Routes missing from the access matrix. Add a line per endpoint to ACCESS in "
+        "tests/test_access_matrix.py naming the roles that may use it on objects of the "
+        "owners (org@demo.test's organisation, expert2@demo.test), e.g.\n"
+        '    "bookings.order_detail": roles("member", "coordinator"),\n'
+        "and, when it has a new URL parameter, a value for it in build_world:\n  "
+        + "\n  ".join(missing))
+    stale = sorted(set(ACCESS) - endpoints)
+    assert not stale, f"ACCESS lists endpoints the app no longer has: {stale}"
+
+
+@pytest.fixture
+def world(app, tmp_path) -> Iterator[World]:
+    """The demo world, each role signed in. Requests run outside this app context, so each
+    has its own session (as in production) that ends with the request."""
+    saved = app.config.get("UPLOAD_FOLDER")
+    with app.app_context():
+        ids = build_world(app, tmp_path)
+        db.session.remove()
+    clients = {role: sign_in(app, role) for role in ROLES}
+    api_client = app.test_client()
+    tokens = {role: api_token(api_client, role) for role in ROLES}
+    with app.app_context():  # used just now: their last use is not written during the run
+        from app.accounts.models import ApiToken
+        from app.common.timeutil import utcnow
+
+        db.session.execute(update(ApiToken).values(last_used_at=utcnow()))
+        db.session.commit()
+        db.session.remove()
+    clients_api = {role: app.test_client() for role in ROLES}
+    yield World(ids=ids, clients={"pages": clients, "api": clients_api}, tokens=tokens)
+    app.config["UPLOAD_FOLDER"] = saved
+
+
+def test_access_matrix(app, world, capsys, monkeypatch):
+    # The tokens were used just now: their last use is not written again during the run.
+    monkeypatch.setitem(app.config, "API_TOKEN_TOUCH_SECONDS", 10**6)
+    connection = db._app_engines[app][None]
+    tables = sorted(set(inspect(connection).get_table_names()) - UNCOMPARED)
+    requests = requests_of(app, world.ids)
+    baseline = fingerprint(connection, tables)
+    assert_writes_are_counted(connection)
+    failures, observed, sent = [], {}, 0
+    for request in requests:
+        allowed = ACCESS.get(request.endpoint, frozenset())
+        for role in ROLES:
+            if role in allowed and request.method != "GET":
+                continue
+            client = world.clients["api" if request.api else "pages"][role]
+            where = f"{role} {request.method} {request.path} ({request.endpoint})"
+            savepoint = connection.begin_nested()
+            try:
+                sent += 1
+                writes = write_count(connection)
+                try:
+                    response = send(client, request, world.tokens[role])
+                except Exception as error:  # noqa: BLE001 - TESTING lets errors through: a 500
+                    failures.append(f"{where}: 500 ({error!r})")
+                    continue
+                status = response.status_code
+                if status >= 500:
+                    failures.append(f"{where}: {status}")
+                elif role in allowed:
+                    if refused(response):
+                        failures.append(f"{where}: refused ({status}) but ACCESS allows it")
+                    elif role in OUTSIDERS and request.endpoint not in SHOWS_EXPERTS:
+                        body = response.get_data().decode("utf-8", "replace")
+                        shown = [m for m in world.ids["markers"] if m in body]
+                        if shown:
+                            failures.append(f"{where}: an outsider sees {shown}")
+                else:
+                    if not refused(response):
+                        failures.append(f"{where}: answered {status}, not refused")
+                        observed.setdefault(request.endpoint, {})[role] = status
+                    if write_count(connection) != writes:
+                        changed = [t for t, d in fingerprint(connection, tables).items()
+                                   if d != baseline[t]]
+                        if changed:
+                            failures.append(f"{where}: changed {changed}")
+            finally:
+                savepoint.rollback()
+                if request.endpoint in SESSION_ENDING and role != "anonymous":
+                    world.clients["pages"][role] = sign_in(app, role)
+                    baseline = fingerprint(connection, tables)  # the sign-in's own rows
+    with capsys.disabled():
+        print(f"\naccess matrix: {len({r.path for r in requests})} routes × {len(ROLES)} roles, "
+              f"{len(requests)} route-methods: {sent} requests")
+        for endpoint, who in sorted(observed.items()):
+            print(f'    "{endpoint}": {who},')
+    assert not failures, "\n".join(failures)
