@@ -142,3 +142,42 @@ def test_a_role_change_without_a_real_organisation_is_refused(app, client, organ
     assert "Choose the organisation from the list." in field_error(response, "organisation_id")
     with app.app_context():
         assert db.session.get(User, person_id).role == "coordinator"
+
+
+def test_declining_an_accepted_invitation_on_the_page_is_a_friendly_message(app, client):
+    from app.bookings.models import Invitation
+
+    with app.app_context():
+        expert = factories.expert()
+        (assignment,) = factories.booking(factories.order(status="filled"), expert)
+        db.session.commit()
+        email, invitation_id = expert.user.email, assignment.invitation_id
+    logged_in(client, email)
+    use_english(client)
+    response = client.post(f"/expert/work/invitations/{invitation_id}",
+                           data={"answer": "decline"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "This is not possible in the current state" in page(response)
+    with app.app_context():
+        assert db.session.get(Invitation, invitation_id).status == "accepted"
+
+
+def test_disputing_a_confirmed_report_on_the_page_is_a_friendly_message(app, client):
+    from app.bookings.models import Assignment
+
+    with app.app_context():
+        organiser = factories.member(is_admin=True)
+        start = (utcnow() - timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+        order = factories.order(organiser.membership.organisation, created_by=organiser,
+                                status="filled", sessions=[(start, 60)])
+        (assignment,) = factories.booking(order, factories.expert(), status="confirmed")
+        db.session.commit()
+        path = f"/organisation/orders/{order.id}/assignments/{assignment.id}"
+        email, assignment_id = organiser.email, assignment.id
+    logged_in(client, email)
+    use_english(client)
+    response = client.post(path, data={"answer": "dispute", "reason": "Ei pidä paikkaansa"})
+    assert response.status_code < 500  # the page again, with the message at the top
+    assert "This is not possible in the current state" in page(response)
+    with app.app_context():
+        assert db.session.get(Assignment, assignment_id).status == "confirmed"
