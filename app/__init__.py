@@ -25,8 +25,9 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app import models  # noqa: F401  (register every model with the metadata)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.ops import init_app as init_operations
-    from app.web import errors, locale, templating
+    from app.web import errors, locale, security, templating
 
+    security.install_converters(app)  # before any route: ids beyond the database are 404
     init_operations(app)  # first, so that its request hooks run before the others
     db.init_app(app)
     migrate.init_app(
@@ -51,6 +52,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     from app.journeys import init_app as init_journeys
 
     init_journeys(app)
+    security.init_app(app)
     _register_blueprints(app)
     _register_event_handlers()
     _register_commands(app)

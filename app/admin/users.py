@@ -95,6 +95,10 @@ def has_coming_work(profile: ExpertProfile | None, now: datetime | None = None) 
     return invitation is not None or assignment is not None
 
 
+#: The largest id the database holds; a larger one (a forged form) is no organisation.
+MAX_ID = 2**31 - 1
+
+
 def change_role(actor: User, user: User, role: str, organisation_id: int | None = None,
                 now: datetime | None = None) -> None:
     """Give ``user`` another role, creating or tidying the records the roles need.
@@ -126,7 +130,8 @@ def change_role(actor: User, user: User, role: str, organisation_id: int | None 
         if organisation_id is None:
             raise InvalidInput("Choose the organisation that the person belongs to.",
                                code="organisation_required", field="organisation_id")
-        organisation = db.session.get(Organisation, organisation_id)
+        organisation = (db.session.get(Organisation, organisation_id)
+                        if 0 < organisation_id <= MAX_ID else None)
         if organisation is None or not organisation.active:
             raise InvalidInput("Choose the organisation from the list.",
                                code="unknown_organisation", field="organisation_id")

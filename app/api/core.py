@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
@@ -9,7 +10,8 @@ from functools import wraps
 from flask import Blueprint, current_app, g, request
 
 from app.accounts.models import User
-from app.common.errors import DomainError, PermissionDenied
+from app.common.errors import DomainError, InvalidInput, PermissionDenied
+from app.common.text import first_bad_text, has_control_characters
 from app.extensions import csrf, db
 
 #: The API blueprint; app/api/__init__.py imports the endpoint modules that fill it.
@@ -118,12 +120,53 @@ def current_api_user() -> User:
     return g.api_user
 
 
+#: The largest integer the database's INTEGER columns hold; ids and counts beyond are 422.
+MAX_INTEGER = 2**31 - 1
+
+
 def json_body() -> dict:
-    """The request's JSON object, or a 400 when the body is not a JSON object."""
+    """The request's JSON object, or a 400 when the body is not a JSON object; 422 (with
+    the field named) for text with control characters, integers beyond the database's
+    range and numbers that are not finite (NaN, Infinity)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "The request body must be a JSON object.")
+    bad_text = first_bad_text(data)
+    if bad_text is not None:
+        raise InvalidInput("Remove the control characters (invisible special characters) "
+                           "from this text.", code="control_characters", field=bad_text)
+    bad_number = _first_bad_number(data)
+    if bad_number is not None:
+        raise InvalidInput("The number is too large or not a number.", code="out_of_range",
+                           field=bad_number)
     return data
+
+
+def _first_bad_number(value, path: str = "") -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return path if abs(value) > MAX_INTEGER else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) and abs(value) <= 1e15 else path
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        name = (f"{path}.{key}" if path else str(key)) if isinstance(value, dict) \
+            else f"{path}[{key}]"
+        found = _first_bad_number(item, name)
+        if found is not None:
+            return found
+    return None
+
+
+@bp.before_request
+def _refuse_control_characters_in_query() -> None:
+    """A query parameter with a control character is 422, before any handler reads it."""
+    for name, value in request.args.items(multi=True):
+        if has_control_characters(name) or has_control_characters(value):
+            raise InvalidInput("Remove the control characters (invisible special characters) "
+                               "from this text.", code="control_characters", field=name)
 
 
 def money(value) -> str:

@@ -11,14 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts.models import ADMIN, COORDINATOR, EXPERT, FINANCE, ORGANISATION_MEMBER, User
 from app.audit.services import record_audit
 from app.bookings.events import WorkPayable
 from app.bookings.models import Assignment, CompletionReport
 from app.bookings.states import ASSIGNMENT, ORDER
-from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied, check_places
 from app.common.events import publish
 from app.common.timeutil import to_helsinki, utcnow
 from app.common.uploads import FileKind, kind_for_path, stored_path
@@ -85,6 +85,24 @@ def price_report(assignment: Assignment, data: ReportData) -> Quote:
                  travel=travel_claim(data), schedule=schedule)
 
 
+def _check_stored_places(data: ReportData) -> None:
+    """Refuse more decimals than the report's columns hold (rather than a database error)."""
+    for name in ("km_driven", "one_way_km", "trip_hours", "public_transport_eur",
+                 "parking_eur"):
+        column = CompletionReport.__table__.c[name]
+        check_places(getattr(data, name), column.type.places, name)
+
+
+def _lock_assignment(assignment_id: int) -> None:
+    """Take the assignment's row lock for the rest of the transaction, and forget any copy
+    read before it: a no-op UPDATE locks the row on PostgreSQL and takes SQLite's write
+    lock, so a second report sent at the same time waits and then sees "reported"."""
+    db.session.execute(update(Assignment).where(Assignment.id == assignment_id)
+                       .values(status=Assignment.status))
+    db.session.execute(select(Assignment).where(Assignment.id == assignment_id)
+                       .execution_options(populate_existing=True))
+
+
 def assignment_of_expert(actor: User, assignment_id: int) -> Assignment:
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.expert_id != actor.expert_id:
@@ -96,6 +114,7 @@ def report_assignment(actor: User, assignment_id: int, data: ReportData,
                       now: datetime | None = None) -> CompletionReport:
     """The booked expert reports the work after it has started; the organisation is asked."""
     now = now or utcnow()
+    _lock_assignment(assignment_id)  # a report sent twice at once: the second one waits
     assignment = assignment_of_expert(actor, assignment_id)
     if assignment.starts_at > now:
         raise Conflict("You can report the work after it has started.",
@@ -106,6 +125,7 @@ def report_assignment(actor: User, assignment_id: int, data: ReportData,
         raise InvalidInput("The length must be 1–1440 minutes.", code="invalid_duration",
                            field="duration_minutes")
     priced = price_report(assignment, data)  # raises FeeError on wrong travel values
+    _check_stored_places(data)
     report = assignment.report or CompletionReport(assignment=assignment)
     report.reported_by_id = actor.id
     report.duration_minutes = data.duration_minutes

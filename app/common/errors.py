@@ -49,3 +49,17 @@ def translated(error: DomainError) -> str:
     from flask_babel import gettext
 
     return gettext(error.message, **(getattr(error, "values", None) or {}))
+
+
+def check_places(value, places: int, field: str):
+    """``value`` unchanged when it has at most ``places`` decimals (what its column
+    holds), else `InvalidInput` naming ``field``; None passes."""
+    from decimal import Decimal
+
+    if value is None:
+        return value
+    number = Decimal(value)
+    if number.is_finite() and number != number.quantize(Decimal(1).scaleb(-places)):
+        raise InvalidInput("This value can have at most %(places)s decimals.",
+                           code="too_many_decimals", field=field, values={"places": places})
+    return value

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from app.common.errors import Conflict
 
-class IllegalTransition(Exception):
-    """A state change that the domain's transition table does not allow."""
+
+class IllegalTransition(Conflict):
+    """A state change that the domain's transition table does not allow: a domain error
+    (409 ``illegal_transition`` in the API, a friendly message on the pages), e.g.
+    declining an accepted invitation or disputing a confirmed report."""
+
+    code = "illegal_transition"
 
     def __init__(self, machine: str, state: str, action: str):
-        super().__init__(f"{machine}: cannot {action} from {state}")
+        super().__init__(
+            "This is not possible in the current state. Reload the page and check."
+        )
+        self.detail = f"{machine}: cannot {action} from {state}"
         self.machine = machine
         self.state = state
         self.action = action

@@ -21,7 +21,6 @@ from app.accounts.models import EXPERT, FINANCE, User
 from app.accounts.passwords import verify_password
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from app.common.statemachine import IllegalTransition
 from app.common.timeutil import to_helsinki, utcnow
 from app.experts import certificates
 from app.experts.iban import mask_iban, normalize_iban
@@ -72,13 +71,7 @@ def _own_profile(actor: User) -> ExpertProfile:
 
 
 def _move(profile: ExpertProfile, action: str) -> None:
-    try:
-        EXPERT_PROFILE.apply(profile, action)
-    except IllegalTransition:
-        raise Conflict(
-            "This is not possible in the current state. Reload the page and check.",
-            code="illegal_transition",
-        ) from None
+    EXPERT_PROFILE.apply(profile, action)  # an illegal move is a 409 IllegalTransition
 
 
 def _link(endpoint: str) -> str:

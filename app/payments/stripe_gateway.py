@@ -18,6 +18,8 @@ from decimal import Decimal
 import stripe
 from flask import current_app
 
+from app.common.text import has_control_characters
+
 #: Invoices to organisations are in euros.
 CURRENCY = "eur"
 
@@ -177,6 +179,18 @@ def verify_webhook(payload: bytes, signature_header: str | None, secret: str):
     """The event of a webhook request, after checking its signature on the raw body.
 
     Raises `stripe.SignatureVerificationError` for a bad, missing or stale
-    signature and `ValueError` for a body that is not JSON.
+    signature and `ValueError` for a body that is not JSON or not an event: a signed
+    body still needs a text ``id`` (at most 255 characters: the primary key of the
+    processed events) and a text ``type`` (at most 100).
     """
-    return stripe.Webhook.construct_event(payload, signature_header, secret)
+    try:
+        event = stripe.Webhook.construct_event(payload, signature_header, secret)
+        data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    except (AttributeError, TypeError, KeyError) as error:  # signed, but not an object
+        raise ValueError("the body is not an event") from error
+    for key, longest in (("id", 255), ("type", 100)):
+        value = data.get(key)
+        if not isinstance(value, str) or not 0 < len(value) <= longest \
+                or has_control_characters(value):
+            raise ValueError(f"the event has no valid {key}")
+    return event

@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+
+from app.common.errors import DomainError, translated
 
 #: Plain-language titles and explanations for the error pages.
 ERROR_TEXTS = {
@@ -40,6 +43,13 @@ ERROR_TEXTS = {
         ),
     ),
 }
+
+#: A value that the database refused (see `value_refused_by_the_database`).
+VALUE_REFUSED = (
+    _l("Some information was not valid"),
+    _l("A value was too large or had characters that cannot be saved. Go back, check "
+       "what you typed and try again."),
+)
 
 API_ERROR_CODES = {
     400: "bad_request",
@@ -84,6 +94,38 @@ def init_app(app: Flask) -> None:
                 "Go back, reload the page and send the form again."
             ),
         ), 400
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        """A domain error that no view turned into a message (e.g. an illegal state move
+        reached through a plain link): the page says what happened in plain words, the
+        API answers its code. The one place for errors that escape `web/actions.py`."""
+        from app.extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            body = api_error_body(error.status, translated(error), error.code, error.field)
+            return jsonify(body), error.status
+        title, _explanation = ERROR_TEXTS.get(error.status, ERROR_TEXTS[400])
+        return render_template(
+            "errors/error.html", status=error.status, title=title, explanation=translated(error)
+        ), error.status
+
+    @app.errorhandler(DataError)
+    def value_refused_by_the_database(error: DataError):
+        """The last line of defence: a value the database cannot hold (a number beyond its
+        column, a NUL byte on PostgreSQL) that no check before caught is the user's bad
+        input (422), not a server error. The checks in forms and the API come first."""
+        from app.extensions import db
+
+        db.session.rollback()
+        app.logger.warning("the database refused a value: %s", error.orig)
+        title, explanation = VALUE_REFUSED
+        if wants_json():
+            return jsonify(api_error_body(422, str(explanation))), 422
+        return render_template(
+            "errors/error.html", status=422, title=title, explanation=explanation
+        ), 422
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -8,6 +8,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms.widgets import TextInput
 
+#: No amount or distance typed in a form comes near this; the columns hold a little more.
+LARGEST = Decimal(10) ** 9
+
 
 class LocalDecimalField(DecimalField):
     """A decimal field that accepts "12,50" as well as "12.50" (and "1 234,50").
@@ -34,4 +37,10 @@ class LocalDecimalField(DecimalField):
         if not number.is_finite():
             self.data = None
             raise ValueError(_l("Give a number, for example 12,50."))
+        if abs(number) >= LARGEST:
+            self.data = None
+            raise ValueError(_l("The number is too large."))
+        if self.places is not None and number != number.quantize(Decimal(1).scaleb(-self.places)):
+            self.data = None  # the column holds ``places`` decimals: refuse, do not round
+            raise ValueError(_l("Give at most %(places)s decimals.", places=self.places))
         self.data = number

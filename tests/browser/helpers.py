@@ -126,3 +126,19 @@ def live_db(app: Flask) -> Iterator:
             yield db.session
         finally:
             db.session.remove()
+
+
+def assert_security_headers(response: Response, signed_in: bool) -> None:
+    """The answer has the security headers of issue 11: a CSP without 'unsafe-inline' that
+    forbids framing, nosniff, a referrer and a permissions policy; no-store when signed in."""
+    headers = response.all_headers()
+    policy = headers.get("content-security-policy", "")
+    where = response.url
+    assert policy and "unsafe-inline" not in policy, f"{where}: CSP {policy!r}"
+    assert "frame-ancestors 'none'" in policy, f"{where}: CSP {policy!r}"
+    assert headers.get("x-content-type-options") == "nosniff", where
+    assert headers.get("referrer-policy"), where
+    assert headers.get("permissions-policy"), where
+    if signed_in:
+        assert "no-store" in headers.get("cache-control", ""), f"{where}: may be cached"
+

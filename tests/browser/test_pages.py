@@ -7,8 +7,9 @@ context (signed in as its role: each user signs in through the login form once,
 and the cases reuse those cookies), loads the page and checks that the
 answer is the expected status (never 5xx), that ``html[lang]`` is the page's
 language, that there is exactly one ``h1`` and one ``main`` landmark, and that
-axe-core finds nothing. The table runs in Finnish; ``LOCALISED`` repeats key
-pages in Swedish and English.
+axe-core finds nothing, and that the answer carries the security headers (a CSP without
+'unsafe-inline', no-store for a signed-in user). The table runs in Finnish; ``LOCALISED``
+repeats key pages in Swedish and English.
 
 Ids in paths and sign-ins (``{order_filled}``, ``{invitee}`` …) come from the
 live server's demo database (``demo_ids``), so the table never hard-codes them.
@@ -30,7 +31,13 @@ from playwright.sync_api import Browser, Page, Response, expect
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from tests.browser.helpers import assert_accessible, assert_page_structure, live_db, login_as
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_page_structure,
+    assert_security_headers,
+    live_db,
+    login_as,
+)
 
 ORG = "org@demo.test"  # admin of Demo hyvinvointialue (orders in every state)
 ORG2 = "org2@demo.test"  # an ordinary member of another organisation
@@ -589,6 +596,7 @@ def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
     assert response is not None, f"no answer for {path}"
     assert response.status < 500, f"{path}: {response.status}"
     assert response.status == case.status, f"{path}: {response.status}, not {case.status}"
+    assert_security_headers(response, signed_in=user is not None)
     assert_page_structure(page, language)
     assert_accessible(page)
 
