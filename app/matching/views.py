@@ -18,6 +18,7 @@ from app.experts.queries import verification_queue
 from app.extensions import db
 from app.matching.services import match_order
 from app.matching.texts import describe_all
+from app.organisations.services import vetting_queue
 
 bp = Blueprint("matching", __name__, url_prefix="/coordinator")
 
@@ -37,6 +38,7 @@ def dashboard():
     return render_template(
         "matching/dashboard.html",
         applicants=verification_queue(),
+        waiting_organisations=vetting_queue(current_user),
         orders=orders_needing_attention(),
         booked_count=booked_count,
     )
