@@ -260,10 +260,6 @@ def invitation_expiry(order: Order, now: datetime) -> datetime:
     return min(candidates)
 
 
-class OrganisationWaiting(Conflict):
-    code = "organisation_not_approved"
-
-
 def invite_experts(actor: User | None, order: Order, expert_ids: list[int],
                    now: datetime | None = None) -> list[Invitation]:
     """Invite chosen experts to an open order (``actor`` None: the automatic cascade).
@@ -273,8 +269,8 @@ def invite_experts(actor: User | None, order: Order, expert_ids: list[int],
     if actor is not None:
         _require_staff(actor)
     if not is_approved(order.organisation_id):
-        raise OrganisationWaiting("The organisation has not been approved yet. Its orders "
-                                  "wait until a coordinator approves it.")
+        raise Conflict("The organisation has not been approved yet. Its orders wait until a "
+                       "coordinator approves it.", code="organisation_not_approved")
     if order.status not in OPEN_ORDER_STATUSES:
         raise Conflict("This order is not looking for experts.", code="order_not_open")
     if order.sessions[0].starts_at <= now:

@@ -114,7 +114,7 @@ def expert_directory(
     name, e-mail and phone appear only for experts with a (not cancelled)
     assignment in an order of the reader's own organisation. Coordinators and
     admins see every area and every contact. An organisation that a coordinator has
-    not approved yet sees nobody (`OrganisationNotApproved`).
+    not approved yet sees nobody (PermissionDenied "organisation_not_approved").
     """
     staff = _is_staff(reader)
     if not staff and (reader.role != ORGANISATION_MEMBER or reader.organisation_id is None):

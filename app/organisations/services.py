@@ -110,23 +110,22 @@ def update_billing_details(actor: User, einvoice_address: str | None,
 # --- Vetting: a new organisation waits for a coordinator's approval ----------------------------
 
 
-class OrganisationNotApproved(PermissionDenied):
-    """The actor's organisation has not been approved yet (or was rejected)."""
-
-    code = "organisation_not_approved"
+#: The error code of everything a not-yet-approved organisation may not do.
+NOT_APPROVED = "organisation_not_approved"
 
 
 def require_approved(user: User) -> None:
     """Organisation members may browse experts, see matches and run groups only once their
-    organisation is approved; raises `OrganisationNotApproved` otherwise (staff pass)."""
+    organisation is approved; raises `PermissionDenied` with the code `NOT_APPROVED`
+    otherwise (staff pass)."""
     if user.role != ORGANISATION_MEMBER:
         return
     organisation = (db.session.get(Organisation, user.organisation_id)
                     if user.organisation_id is not None else None)
     if organisation is None or not organisation.is_approved:
-        raise OrganisationNotApproved(
+        raise PermissionDenied(
             "Your organisation is waiting for the bank's approval. You can prepare and send "
-            "orders; they wait until the organisation is approved.")
+            "orders; they wait until the organisation is approved.", code=NOT_APPROVED)
 
 
 def is_approved(organisation_id: int | None) -> bool:
