@@ -204,3 +204,15 @@ def test_inviting_the_same_address_twice_gives_the_same_answer(client, organiser
     assert len(mails_to(secret_expert.user.email)) == 1
     # the expert is not shown as an expert, nor by their display name
     assert "Tuuli" not in without_expert_list(first_page)
+
+
+def test_an_unanswered_invitation_gives_no_share_in_the_groups_meetings(organiser, panel,
+                                                                        secret_expert):
+    """Someone who has not accepted gets no reports about the group's meetings."""
+    from app.participation.feedback import impact
+
+    invited = groups.add_expert(organiser, panel.id, secret_expert.id)
+    client_member = helpers.participant(organiser, panel.id)
+    order = helpers.past_meeting(panel)
+    involved = impact.involved_users(order)
+    assert client_member in involved and invited.user not in involved
