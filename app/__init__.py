@@ -62,10 +62,12 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 def _register_event_handlers() -> None:
     """Higher domains answer the events of lower ones (app/common/events.py)."""
+    from app.bookings.handlers import register as register_bookings
     from app.payments.handlers import register as register_payments
     from app.payouts.handlers import register as register_payouts
     from app.privacy.handlers import register as register_privacy
 
+    register_bookings()
     register_payouts()  # the payout item first: confirm_assignment returns it
     register_payments()
     register_privacy()
@@ -116,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.fees.views import bp as fees_bp
     from app.matching.views import bp as matching_bp
     from app.organisations.views import bp as organisations_bp
+    from app.organisations.views import vetting_bp
     from app.participation.channel.views import bp as channel_bp
     from app.participation.channel.views import staff_bp as channel_staff_bp
     from app.participation.feedback.views import bp as participation_feedback_bp
@@ -131,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
         web_bp,
         accounts_bp,
         organisations_bp,
+        vetting_bp,
         bookings_bp,
         expert_work_bp,
         calendar_feed_bp,

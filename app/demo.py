@@ -41,6 +41,8 @@ DEMO_PASSWORD = "kokemus-demo"
 DEMO_TOTP_SECRET = "KOKEMUSPANKKIDEMOTOTPKEY"
 DEMO_ORGANISATION = ("Demo hyvinvointialue", "0828159-9", "wellbeing_county")
 SECOND_ORGANISATION = ("Toinen yhdistys ry", "1234567-1", "ngo")
+#: A new organisation that waits for a coordinator's approval (the vetting queue's example).
+PENDING_ORGANISATION = ("Uusi kokemusyhdistys ry", "2345678-0", "ngo")
 
 #: (home municipality code, extra language) of expert1 … expert24; 1–4 live near Pori.
 EXPERT_HOMES = [
@@ -152,7 +154,8 @@ def _user(email: str, role: str, full_name: str, password_hash: str, **extra) ->
     return user
 
 
-def _organisation(name: str, business_id: str, kind: str) -> Organisation:
+def _organisation(name: str, business_id: str, kind: str, status: str = "approved"
+                  ) -> Organisation:
     organisation = db.session.scalar(
         select(Organisation).where(Organisation.business_id == business_id)
     )
@@ -162,6 +165,7 @@ def _organisation(name: str, business_id: str, kind: str) -> Organisation:
             business_id=business_id,
             kind=kind,
             billing_email=f"laskutus@{business_id[:7]}.demo.test",
+            status=status,
         )
         db.session.add(organisation)
         db.session.flush()
@@ -201,6 +205,9 @@ def seed_demo(password: str = DEMO_PASSWORD, now: datetime | None = None) -> lis
     _member(org_user, organisation, True)
     org2_user = add("org2@demo.test", ORGANISATION_MEMBER, "Toivo Toinen")
     _member(org2_user, second, False)
+    waiting = _organisation(*PENDING_ORGANISATION, status="pending")
+    org3_user = add("org3@demo.test", ORGANISATION_MEMBER, "Uuno Uusi")
+    _member(org3_user, waiting, True)
 
     areas = {area.slug: area for area in db.session.scalars(select(ExpertiseArea))}
     types = {t.code: t for t in db.session.scalars(select(AssignmentType))}

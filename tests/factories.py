@@ -112,6 +112,7 @@ def organisation(
 ) -> Organisation:
     """An organisation without members (see `member` and `organisation_admin`)."""
     number = sequence()
+    fields.setdefault("status", "approved")
     created = Organisation(
         name=name or f"Testiyhdistys {number} ry",
         business_id=business_id or unique_business_id(),

@@ -43,6 +43,7 @@ NAMED_ACCOUNTS = {
     "finance@demo.test": "finance",
     "org@demo.test": "organisation_member",
     "org2@demo.test": "organisation_member",
+    "org3@demo.test": "organisation_member",
     "applicant@demo.test": "expert",
 }
 

@@ -146,6 +146,7 @@ def register_organisation(data: OrganisationSignup) -> User:
         billing_email=normalize_email(data.billing_email),
         einvoice_address=data.einvoice_address.strip() or None,
         einvoice_operator=data.einvoice_operator.strip() or None,
+        status="pending",  # a coordinator vets it (organisations.services.decide_organisation)
     )
     db.session.add(organisation)
     db.session.flush()

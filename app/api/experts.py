@@ -72,10 +72,11 @@ def _whole_number(name: str, default: int, minimum: int, maximum: int | None = N
 @operation(
     "/experts",
     summary="Verified experts: query parameters q (search words), area (slug), language, "
-    "region, limit (1–100), cursor",
+    "region, limit (1–100), cursor. An organisation that the bank has not approved yet "
+    "gets 403 with the code organisation_not_approved",
     roles=(ORGANISATION_MEMBER, COORDINATOR, ADMIN),
     response_schema=EXPERT_LIST,
-    responses=(200, 422),
+    responses=(200, 403, 422),
     tags=("experts",),
 )
 def list_experts():

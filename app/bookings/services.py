@@ -29,6 +29,7 @@ from app.fees.models import AssignmentType
 from app.fees.services import fee_rules, schedule_in_force
 from app.mail.services import queue_mail
 from app.organisations.models import Membership
+from app.organisations.services import is_approved
 from app.reference.models import ExpertiseArea, Municipality
 
 #: The three-session co-development process of the seeds (orientation; experiences
@@ -158,9 +159,17 @@ def create_order(actor: User, data: OrderRequest, now: datetime | None = None) -
 
 
 def submit_order(actor: User, order: Order, now: datetime) -> None:
+    """Submit the order. An organisation that is not approved yet may submit: its order waits
+    (no coordinator is told and no expert invited) until the approval, see
+    `release_waiting_orders`."""
     ORDER.apply(order, "submit")
     order.submitted_at = now
     record_audit(actor, "order_submitted", "order", order.id)
+    if is_approved(order.organisation_id):
+        _tell_order_received(order)
+
+
+def _tell_order_received(order: Order) -> None:
     for coordinator in db.session.scalars(
         select(User).where(User.role == COORDINATOR, User.active.is_(True))
     ):
@@ -253,10 +262,15 @@ def invitation_expiry(order: Order, now: datetime) -> datetime:
 
 def invite_experts(actor: User | None, order: Order, expert_ids: list[int],
                    now: datetime | None = None) -> list[Invitation]:
-    """Invite chosen experts to an open order (``actor`` None: the automatic cascade)."""
+    """Invite chosen experts to an open order (``actor`` None: the automatic cascade).
+
+    Nobody is invited to the orders of an organisation that is not approved yet."""
     now = now or utcnow()
     if actor is not None:
         _require_staff(actor)
+    if not is_approved(order.organisation_id):
+        raise Conflict("The organisation has not been approved yet. Its orders wait until a "
+                       "coordinator approves it.", code="organisation_not_approved")
     if order.status not in OPEN_ORDER_STATUSES:
         raise Conflict("This order is not looking for experts.", code="order_not_open")
     if order.sessions[0].starts_at <= now:
@@ -497,6 +511,8 @@ def cascade_order(order: Order, now: datetime) -> list[Invitation]:
     """Invite the next-ranked candidates while the order still lacks experts."""
     if order.status not in OPEN_ORDER_STATUSES or order.sessions[0].starts_at <= now:
         return []
+    if not is_approved(order.organisation_id):
+        return []
     if order.deadline_at is not None and order.deadline_at <= now:
         return []
     pending = sum(1 for i in order.invitations if i.status == "pending")
@@ -512,6 +528,20 @@ def cascade_order(order: Order, now: datetime) -> list[Invitation]:
             _tell_staff(order, "order_no_candidates")
         return []
     return invite_experts(None, order, next_ids[:missing], now)
+
+
+def release_waiting_orders(organisation_id: int, now: datetime) -> list[Order]:
+    """The organisation was approved: its submitted orders, which waited, go to the
+    coordinators now (the ``order_received`` mail they did not get at submission)."""
+    orders = list(db.session.scalars(
+        select(Order).where(Order.organisation_id == organisation_id,
+                            Order.status == "submitted")
+        .order_by(Order.submitted_at, Order.id)))
+    for order in orders:
+        if order.sessions[0].starts_at > now:
+            _tell_order_received(order)
+            record_audit(None, "order_released", "order", order.id)
+    return orders
 
 
 def expire_invitations(now: datetime | None = None) -> int:

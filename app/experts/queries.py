@@ -24,6 +24,7 @@ from app.experts.models import (
     Unavailability,
 )
 from app.extensions import db
+from app.organisations.services import require_approved
 from app.reference.models import ExpertiseArea, Municipality
 
 
@@ -112,11 +113,13 @@ def expert_directory(
     shown areas only, so a hidden area cannot be found out by searching. Full
     name, e-mail and phone appear only for experts with a (not cancelled)
     assignment in an order of the reader's own organisation. Coordinators and
-    admins see every area and every contact.
+    admins see every area and every contact. An organisation that a coordinator has
+    not approved yet sees nobody (PermissionDenied "organisation_not_approved").
     """
     staff = _is_staff(reader)
     if not staff and (reader.role != ORGANISATION_MEMBER or reader.organisation_id is None):
         raise PermissionDenied("Only organisations and the bank's staff can look for experts.")
+    require_approved(reader)
     query = select(ExpertProfile).where(
         ExpertProfile.status == VERIFIED, ExpertProfile.user.has(User.active.is_(True))
     )

@@ -14,7 +14,7 @@ from app.bookings.queries import (
     coming_work_page,
     count_coming_work,
 )
-from app.common.errors import DomainError
+from app.common.errors import DomainError, PermissionDenied, translated
 from app.common.timeutil import helsinki_to_utc, utcnow
 from app.experts import queries, services
 from app.experts.certificates import remove_stored
@@ -34,6 +34,7 @@ from app.experts.forms import (
 from app.experts.iban import mask_iban
 from app.extensions import db
 from app.fees.services import active_assignment_types
+from app.organisations.services import NOT_APPROVED, require_approved
 from app.reference.queries import expertise_areas, municipality_choices
 from app.web.actions import attempt
 from app.web.forms import attach_error
@@ -398,6 +399,12 @@ def reject(expert_id: int):
 @role_required(ORGANISATION_MEMBER)
 def index():
     """Verified experts as this organisation may see them (see `queries.expert_directory`)."""
+    try:
+        require_approved(current_user)
+    except PermissionDenied as error:
+        if error.code != NOT_APPROVED:
+            raise
+        return render_template("organisations/waiting.html", message=translated(error)), 403
     language = current_language()
     form = DirectorySearchForm(request.args)
     form.area.choices = [("", _("All areas"))] + [

@@ -39,6 +39,7 @@ from app.matching.forms import ConsoleFilterForm, NoteForm, ResolveForm
 from app.matching.services import match_order
 from app.matching.texts import describe_all
 from app.organisations.models import Membership, Organisation
+from app.organisations.services import vetting_queue
 from app.reference.queries import expertise_areas
 from app.web.actions import attempt, guard
 from app.web.fields_errors import fee_error_text
@@ -64,6 +65,7 @@ def dashboard():
         "matching/dashboard.html",
         attention=needs_attention(utcnow()),
         applicants=verification_queue(),
+        waiting_organisations=vetting_queue(current_user),
         orders=orders_needing_attention(),
         booked_count=booked_count,
     )

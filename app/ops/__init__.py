@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from app.ops import logs, metrics
     from app.ops.views import bp
 
+    logs.install_address_scrubber()
     if not app.testing:
         logs.configure_logging(
             app.config["LOG_FORMAT"], app.config["LOG_LEVEL"], unless_configured=True

@@ -5,7 +5,9 @@ token (so a proxy's id follows the request through), otherwise a new one. It is
 returned in the response header and added to every log line written while the
 request runs. One ``request`` line per request records the route (the URL rule,
 so tokens in paths stay out of the logs), status and duration; the client
-address is left out on the anonymous feedback channel.
+address is left out on the anonymous feedback channel, and any other line written
+while such a request runs (e.g. the rate limiter's "ratelimit … (198.51.100.7)
+exceeded") has the client's addresses replaced (`install_address_scrubber`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,45 @@ def is_anonymous_route(blueprint: str | None, path: str) -> bool:
     return blueprint in ANONYMOUS_BLUEPRINTS or any(
         path == prefix or path.startswith(prefix + "/") for prefix in ANONYMOUS_PATH_PREFIXES
     )
+
+
+ADDRESS_REMOVED = "[address removed]"
+
+
+def _client_addresses() -> set[str]:
+    """Every address of the current request's client that a log line could carry."""
+    behind_proxy = request.environ.get("werkzeug.proxy_fix.orig") or {}
+    found = {request.remote_addr, request.environ.get("REMOTE_ADDR"),
+             behind_proxy.get("REMOTE_ADDR")}
+    for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded"):
+        for part in (request.headers.get(header) or "").replace(";", ",").split(","):
+            found.add(part.strip().removeprefix("for=").strip('"[]'))
+    return {address for address in found if address and len(address) >= 3}
+
+
+def _scrub(record: logging.LogRecord) -> None:
+    message = record.getMessage()
+    for address in sorted(_client_addresses(), key=len, reverse=True):
+        message = message.replace(address, ADDRESS_REMOVED)
+    record.msg, record.args = message, None
+
+
+def install_address_scrubber() -> None:
+    """Make every log record created during an anonymous-channel request carry no client
+    address, whichever logger writes it and whichever handler (ours, gunicorn's) prints
+    it. Idempotent: the record factory is wrapped once per process."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "kokemuspankki_scrubber", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if has_request_context() and is_anonymous_route(request.blueprint, request.path):
+            _scrub(record)
+        return record
+
+    factory.kokemuspankki_scrubber = True
+    logging.setLogRecordFactory(factory)
 
 
 class JsonFormatter(logging.Formatter):

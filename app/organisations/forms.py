@@ -1,10 +1,11 @@
-"""The organisation's own forms: billing details (checked by the service), the order filter."""
+"""The organisation's own forms: billing details (checked by the service), the order filter;
+the coordinators' vetting decision."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
 TOO_LONG = _l("Write at most %(max)d characters.")
@@ -31,3 +32,13 @@ class OrderFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(_l("Show orders"), choices=[], validate_choice=False)
+
+
+class VettingForm(FlaskForm):
+    """The coordinator's decision on a new organisation: the button pressed
+    (``decision`` = approve / reject) and the reason, which the organisation gets."""
+
+    reason = TextAreaField(
+        _l("Reason (sent to the organisation)"), validators=[Length(max=2000, message=TOO_LONG)],
+        description=_l("Needed when you reject. For example: the business ID does not match "
+                       "the organisation's name."))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.checks import one_of
 from app.common.timeutil import utcnow
 from app.common.types import UTCDateTime
 from app.extensions import db
+from app.organisations.states import ORGANISATION_STATUSES
 
 ORGANISATION_KINDS = (
     "wellbeing_county",
@@ -24,7 +25,10 @@ ORGANISATION_KINDS = (
 
 class Organisation(db.Model):
     __tablename__ = "organisations"
-    __table_args__ = (one_of("kind", ORGANISATION_KINDS, "kind_known"),)
+    __table_args__ = (
+        one_of("kind", ORGANISATION_KINDS, "kind_known"),
+        one_of("status", ORGANISATION_STATUSES, "status_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -40,9 +44,20 @@ class Organisation(db.Model):
     billing_reference: Mapped[str | None] = mapped_column(String(100))
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Vetting: a new organisation is "pending" until a coordinator approves it
+    #: (`ORGANISATION` in states.py, applied only by services.decide_organisation).
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The coordinator's reason, sent to the organisation.
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == "approved"
 
 
 class Membership(db.Model):

@@ -1,4 +1,4 @@
-"""The organisation's pages: dashboard, orders, members."""
+"""The organisation's pages: dashboard, orders, members; the coordinators' vetting queue."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from flask_login import current_user
 from app.accounts import services as account_services
 from app.accounts.access import role_required
 from app.accounts.forms import InviteColleagueForm
-from app.accounts.models import ORGANISATION_MEMBER
+from app.accounts.models import ADMIN, COORDINATOR, ORGANISATION_MEMBER
 from app.bookings.queries import order_rows_of_organisation
 from app.common.errors import DomainError, InvalidInput, translated
 from app.common.paging import parse_limit
 from app.extensions import db
 from app.organisations import services
-from app.organisations.forms import BillingDetailsForm, OrderFilterForm
-from app.web.actions import attempt
+from app.organisations.forms import BillingDetailsForm, OrderFilterForm, VettingForm
+from app.web.actions import attempt, guard
 from app.web.forms import attach_error
 from app.web.labels import ORDER_STATUS, label
 
@@ -114,3 +114,36 @@ def settings():
     status = 422 if request.method == "POST" and form.errors else 200
     return render_template("organisations/settings.html", organisation=organisation,
                            form=form), status
+
+
+# --- coordinators: vetting new organisations ---------------------------------------------------
+
+vetting_bp = Blueprint("vetting", __name__, url_prefix="/coordinator/organisations")
+
+
+@vetting_bp.route("")
+@role_required(COORDINATOR, ADMIN)
+def queue():
+    return render_template("organisations/vetting_queue.html",
+                           organisations=guard(services.vetting_queue, current_user),
+                           contacts_of=services.contacts_of)
+
+
+@vetting_bp.route("/<int:organisation_id>", methods=["GET", "POST"])
+@role_required(COORDINATOR, ADMIN)
+def decide(organisation_id: int):
+    organisation = guard(services.organisation_for_vetting, current_user, organisation_id)
+    form = VettingForm()
+    if form.validate_on_submit():
+        decision = request.form.get("decision", "")
+        done = attempt(lambda: services.decide_organisation(
+            current_user, organisation_id, decision, form.reason.data or ""), form=form)
+        if done.ok:
+            flash(_("%(name)s was approved. Its orders go forward.", name=organisation.name)
+                  if done.value.status == "approved" else
+                  _("%(name)s was not approved. They were told the reason by e-mail.",
+                    name=organisation.name), "success")
+            return redirect(url_for("vetting.queue"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("organisations/vetting_detail.html", organisation=organisation,
+                           contacts=services.contacts_of(organisation), form=form), status

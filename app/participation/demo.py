@@ -68,7 +68,10 @@ def seed_participation(world, add: Callable[..., User], now: datetime, *, order,
         (e[3].user, "expert", "member"), (org, "staff", "responsible"),
     ]
     for user, kind, role in members:
-        _member(panel, user, kind, role, now - 110 * day)
+        _member(panel, user, kind, role, now - 110 * day,
+                shares_contact=user in (relative, e[1].user))  # the chair sees these two
+    # An expert invited to the panel who has not answered yet: the group does not see them.
+    _member(panel, e[6].user, "expert", "member", now - 2 * day, status="invited")
     for name in ("Pertti P.", "Liisa L.", "Jorma J."):
         _member(panel, None, "client", "member", now - 100 * day, name=name)
     panel.status, panel.activated_at = "active", now - 100 * day
@@ -183,11 +186,13 @@ def _group(world, name, kind, area, created_at, **fields) -> ParticipationGroup:
     return group
 
 
-def _member(group, user, kind, role, joined_at, name=None) -> None:
+def _member(group, user, kind, role, joined_at, name=None, status="active",
+            shares_contact=False) -> None:
     shown = name or (user.expert_profile.display_name if user.expert_profile else
                      user.full_name)
     db.session.add(GroupMember(group=group, user=user, name=shown, kind=kind, role=role,
-                               joined_at=joined_at, added_by_id=group.created_by_id))
+                               joined_at=joined_at, added_by_id=group.created_by_id,
+                               status=status, shares_contact=shares_contact))
 
 
 def _meeting(group, order: Order, booked_by: User) -> None:

@@ -15,7 +15,15 @@ GROUP = StateMachine(
 )
 GROUP_STATUSES = GROUP.states
 
-MEMBER = StateMachine("group member", {("active", "leave"): "left", ("left", "rejoin"): "active"})
+#: Nobody is put into a group without consent: a member starts "invited" and only the person
+#: accepts (or declines); someone without an account is added "active" by the group's lead.
+MEMBER = StateMachine("group member", {
+    ("invited", "accept"): "active",
+    ("invited", "decline"): "declined",
+    ("active", "leave"): "left",
+    ("left", "reinvite"): "invited",
+    ("declined", "reinvite"): "invited",
+})
 MEMBER_STATUSES = MEMBER.states
 
 TOPIC = StateMachine(

@@ -231,6 +231,8 @@ def _remove_personal_data(user: User, result: ClosureResult, now: datetime) -> N
         if member.status == "active":
             member.status = "left"
             member.left_at = now
+        elif member.status == "invited":  # an open invitation is declined with the account
+            member.status = "declined"
     profile = user.expert_profile
     if profile is None:
         return

@@ -16,6 +16,12 @@ ORDER_STATUS = {
     "unfilled": _l("No expert found in time"),
 }
 
+ORGANISATION_STATUS = {
+    "pending": _l("Waiting for approval"),
+    "approved": _l("Approved"),
+    "rejected": _l("Not approved"),
+}
+
 INVITATION_STATUS = {
     "pending": _l("Waiting for your answer"),
     "accepted": _l("Accepted"),
@@ -94,6 +100,7 @@ def init_app(app) -> None:
         "payout_status": PAYOUT_STATUS,
         "invoice_status": INVOICE_STATUS,
         "expert_status": EXPERT_STATUS,
+        "organisation_status": ORGANISATION_STATUS,
         "role_name": ROLE,
     }.items():
         app.jinja_env.filters[name] = lambda code, table=table: label(table, code)

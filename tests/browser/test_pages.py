@@ -49,6 +49,7 @@ FINANCE = "finance@demo.test"
 ADMIN = "admin@demo.test"
 PARTICIPANT = "raati@demo.test"  # chair of the client panel, member of the co-development group
 CLIENT = "asiakas@demo.test"  # a panel member who has not evaluated the past panel meeting
+PENDING_ORG = "org3@demo.test"  # admin of an organisation waiting for the bank's approval
 INVITEE = "{invitee}"  # the expert of a pending demo invitation (looked up)
 PAYEE = "{payee}"  # the expert of the demo payout waiting for approval (looked up)
 DISPUTED_EXPERT = "{disputed_expert}"  # the expert of the demo's disputed report (looked up)
@@ -278,6 +279,13 @@ CASES: list[Case] = [
     # Coordinators.
     Case(COORDINATOR, "/coordinator/"),
     Case(COORDINATOR, "/coordinator/applications"),
+    Case(COORDINATOR, "/coordinator/organisations"),
+    Case(COORDINATOR, "/coordinator/organisations/{pending_organisation}"),
+    Case(COORDINATOR, "/coordinator/organisations/{pending_organisation}", 422,
+         follow("main form button[value=reject]"), note="reject without a reason"),
+    Case(PENDING_ORG, "/organisation/"),
+    Case(PENDING_ORG, "/organisation/experts", 403, note="waiting for approval"),
+    Case("{group_invitee}", "/participation/invitations/{group_invitation}"),
     Case(COORDINATOR, "/coordinator/applications/{applicant_expert}"),
     Case(COORDINATOR, "/coordinator/applications/{applicant_expert}", 422,
          submit('form[action$="/reject"]'), "reject without reason"),
@@ -482,6 +490,16 @@ def demo_ids(live_server) -> dict[str, str]:
         ids["disputed_expert"] = disputed.expert.user.email
 
         ids["applicant_expert"] = expert_user(APPLICANT).expert_profile.id
+        from app.organisations.models import Organisation as Org
+        from app.participation.groups.models import GroupMember
+
+        ids["pending_organisation"] = session.scalars(
+            select(Org.id).where(Org.status == "pending").order_by(Org.id)).first()
+        group_invitation = session.scalars(
+            select(GroupMember).where(GroupMember.status == "invited")
+            .order_by(GroupMember.id)).first()
+        ids["group_invitation"] = group_invitation.id
+        ids["group_invitee"] = group_invitation.user.email
         ids["expert_user"] = expert_user(EXPERT).id
         ids["org_user"] = expert_user(ORG).id
         ids["coordinator_user"] = expert_user(COORDINATOR).id

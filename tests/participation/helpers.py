@@ -23,14 +23,26 @@ def group(actor: User, *, kind: str = "client_panel", name: str | None = None,
 
 def add_people(actor: User, group_id: int, count: int, role: str = "member",
                with_accounts: bool = False) -> list[GroupMember]:
-    """``count`` clients (with participant accounts when asked), all in ``role``."""
+    """``count`` clients (with participant accounts, who accept the invitation, when
+    asked), all in ``role``."""
     added = []
     for _ in range(count):
         number = factories.sequence()
         email = f"asiakas{number}@example.fi" if with_accounts else None
-        added.append(groups.invite_person(actor, group_id, f"Asiakas {number}", email,
-                                          "client", role))
+        member = groups.invite_person(actor, group_id, f"Asiakas {number}", email, "client",
+                                      role)
+        if member.user is not None:
+            groups.answer_invitation(member.user, member.id, accept=True)
+        added.append(member)
     return added
+
+
+def add_expert(actor: User, group_id: int, expert_id: int, role: str = "member",
+               share_contact: bool = False) -> GroupMember:
+    """An expert invited to the group who accepts."""
+    member = groups.add_expert(actor, group_id, expert_id, role)
+    return groups.answer_invitation(member.user, member.id, accept=True,
+                                    share_contact=share_contact)
 
 
 def participant(actor: User, group_id: int, role: str = "member") -> User:

@@ -3,10 +3,13 @@ feedback never reaches the organisation with a name."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from app.accounts.passwords import hash_password
 from app.common.errors import NotFound
+from app.common.timeutil import utcnow
 from app.extensions import db
 from app.participation import access
 from app.participation.feedback import services as feedback
@@ -112,7 +115,8 @@ def expert_feedback(organiser, experts):
         feedback.give_feedback(expert.user, helpers.assignment_of(order, expert).id,
                                feedback.FeedbackData(
                                    rating=4, input_heard=True, text=f"Palaute {number}",
-                                   coordinator_note=PRIVATE if number == 0 else ""))
+                                   coordinator_note=PRIVATE if number == 0 else ""),
+                               now=utcnow() - timedelta(days=2))  # released from the next day
     db.session.commit()
     return order
 
@@ -148,7 +152,8 @@ def test_with_fewer_than_three_anonymous_answers_the_organisation_sees_none(orga
     order = helpers.past_meeting(group, experts[:2])
     for expert in experts[:2]:
         feedback.give_feedback(expert.user, helpers.assignment_of(order, expert).id,
-                               feedback.FeedbackData(rating=2, input_heard=False, text="Huono"))
+                               feedback.FeedbackData(rating=2, input_heard=False, text="Huono"),
+                               now=utcnow() - timedelta(days=2))
     view = feedback.about_organisation(organiser)
     assert view.anonymous == [] and view.withheld == 2
 

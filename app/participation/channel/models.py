@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -24,6 +25,16 @@ from app.participation.states import (
 
 # --- The anonymous feedback channel ---------------------------------------------------------
 
+#: Ids of anonymous messages are drawn at random from 1 … 2**31 - 1 (the INTEGER column's
+#: range on every database): a sequential id would tell the order, and so the timing, of
+#: the messages (e.g. "the message after mine").
+ANONYMOUS_ID_LIMIT = 2**31 - 1
+
+
+def random_message_id() -> int:
+    """A fresh random id; a clash (about one in two billion) fails the insert, not the data."""
+    return secrets.randbelow(ANONYMOUS_ID_LIMIT) + 1
+
 
 class AnonymousFeedback(db.Model):
     """A message sent without an account.
@@ -38,7 +49,8 @@ class AnonymousFeedback(db.Model):
         one_of("status", CHANNEL_STATUSES, "status_known"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True,
+                                    default=random_message_id)
     topic: Mapped[str] = mapped_column(String(32))
     #: Which service or organisation it is about, in the sender's words (optional).
     about: Mapped[str] = mapped_column(String(200), default="")

@@ -125,6 +125,9 @@ def involved_users(order: Order) -> list[User]:
 
 
 def _member_at(member: GroupMember, moment: datetime) -> bool:
+    """Was the person a member at ``moment`` (an unanswered or declined invitation: no)?"""
+    if member.status in ("invited", "declined"):
+        return False
     return member.left_at is None or member.left_at >= moment
 
 

@@ -9,7 +9,7 @@ their name. Notes for the coordinator are never shown to the other side.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
@@ -19,7 +19,7 @@ from app.audit.services import record_audit
 from app.bookings.models import Assignment, Order
 from app.common.errors import Conflict, InvalidInput, NotFound
 from app.common.paging import Page, keyset_page
-from app.common.timeutil import utcnow
+from app.common.timeutil import helsinki_to_utc, to_helsinki, utcnow
 from app.extensions import db
 from app.participation import access
 from app.participation.feedback.models import Feedback
@@ -27,7 +27,7 @@ from app.participation.mails import absolute_url, coordinators, mail_user
 
 #: Assignments whose work took place (booked ones count once they have ended).
 TOOK_PLACE = ("reported", "disputed", "confirmed", "paid")
-#: The organisation sees anonymous expert feedback only when it has at least this many.
+#: The organisation sees anonymous expert feedback only in batches of this many.
 ANONYMITY_THRESHOLD = 3
 #: Feedback is asked once the work has ended, and for this long afterwards.
 REQUEST_DELAY = timedelta(hours=2)
@@ -180,8 +180,14 @@ class AnonymousEntry:
     text: str
 
 
-def about_organisation(user: User) -> OrganisationView:
-    """What experts said about working with the user's organisation."""
+def about_organisation(user: User, now: datetime | None = None) -> OrganisationView:
+    """What experts said about working with the user's organisation.
+
+    Feedback without the expert's name is released in whole batches of
+    `ANONYMITY_THRESHOLD` and only from the next day (Helsinki) on: an answer never
+    appears alone, nor on the day of the work, so its timing cannot point at one
+    assignment. The count of answers still held back moves only once a day too.
+    """
     if user.role != ORGANISATION_MEMBER or user.organisation_id is None:
         return OrganisationView([], [], 0)
     rows = list(db.session.scalars(
@@ -190,12 +196,13 @@ def about_organisation(user: User) -> OrganisationView:
                Feedback.author_kind == "expert")
         .order_by(Feedback.created_at.desc())))
     named = [f for f in rows if f.share_identity_with_organisation]
-    hidden = [f for f in rows if not f.share_identity_with_organisation]
-    if len(hidden) < ANONYMITY_THRESHOLD:
-        return OrganisationView(named, [], len(hidden))
-    entries = sorted((AnonymousEntry(f.rating, f.input_heard, f.text) for f in hidden),
+    before_today = helsinki_to_utc(to_helsinki(now or utcnow()).date(), time())
+    eligible = sorted((f for f in rows if not f.share_identity_with_organisation
+                       and f.created_at < before_today), key=lambda f: (f.created_at, f.id))
+    released = eligible[:len(eligible) // ANONYMITY_THRESHOLD * ANONYMITY_THRESHOLD]
+    entries = sorted((AnonymousEntry(f.rating, f.input_heard, f.text) for f in released),
                      key=lambda e: (-(e.rating or 0), e.text))
-    return OrganisationView(named, entries, 0)
+    return OrganisationView(named, entries, len(eligible) - len(released))
 
 
 def feedback_page(organisation_id: int | None = None, *, cursor: str | None,

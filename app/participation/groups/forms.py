@@ -73,6 +73,15 @@ class InvitePersonForm(FlaskForm):
     role = SelectField(_l("Task in the group"), choices=_role_choices, default="member")
 
 
+class InvitationAnswerForm(FlaskForm):
+    """The invited person's answer: the button pressed (``answer`` = accept / decline)."""
+
+    share_contact = BooleanField(
+        _l("Show my e-mail address and phone to the group's chair and secretary"),
+        description=_l("Nobody else in the group sees them. You can change this later on "
+                       "the group's page."))
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Task in the group"), choices=_role_choices)
 

@@ -115,6 +115,8 @@ class GroupMember(db.Model):
     #: The person's task in the group (chair, secretary, key person, responsible person).
     role: Mapped[str] = mapped_column(String(20), default="member")
     status: Mapped[str] = mapped_column(String(10), default="active")
+    #: The member agreed that the group's chair and secretary see their e-mail and phone.
+    shares_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import EXPERT, ORGANISATION_MEMBER, PARTICIPANT, User
+from app.accounts.models import ORGANISATION_MEMBER, PARTICIPANT, User
 from app.accounts.services import create_user, normalize_email, user_by_email
 from app.audit.services import record_audit
 from app.bookings.models import Order, OrderSession
@@ -29,6 +29,7 @@ from app.common.timeutil import utcnow
 from app.experts.models import VERIFIED, ExpertProfile
 from app.extensions import db
 from app.organisations.models import Organisation
+from app.organisations.services import require_approved
 from app.participation import access
 from app.participation.groups.models import (
     EvaluationCriterion,
@@ -123,6 +124,7 @@ def create_group(actor: User, data: GroupData, organisation_id: int | None = Non
     """
     now = now or utcnow()
     if actor.role == ORGANISATION_MEMBER and actor.organisation_id is not None:
+        require_approved(actor)
         organisation_id = actor.organisation_id
     elif access.is_staff(actor):
         if organisation_id is None or db.session.get(Organisation, organisation_id) is None:
@@ -227,55 +229,83 @@ def _existing_member(group: ParticipationGroup, user_id: int) -> GroupMember | N
     return next((m for m in group.members if m.user_id == user_id), None)
 
 
-def _join(actor: User, group: ParticipationGroup, *, user: User | None, name: str, kind: str,
-          role: str, now: datetime) -> GroupMember:
+def _invite(actor: User, group: ParticipationGroup, *, user: User | None, name: str, kind: str,
+            role: str, now: datetime) -> tuple[GroupMember, bool]:
+    """The person's membership, "invited" (or, without an account, "active" at once: the
+    group's lead keeps in touch with them). Returns ``(member, new)``; ``new`` is False when
+    the person is already invited or a member, which is not told apart to the inviter."""
     _check_role(role)
     _ensure_single_role(group, role)
     if user is not None:
         member = _existing_member(group, user.id)
-        if member is not None and member.status == "active":
-            raise Conflict("This person is already a member of the group.",
-                           code="already_member", field="email")
-        if member is not None:  # came back after leaving
-            MEMBER.apply(member, "rejoin")
-            member.role, member.kind, member.left_at, member.joined_at = role, kind, None, now
-            member.added_by_id = actor.id
-            return member
+        if member is not None and member.status in ("active", "invited"):
+            return member, False
+        if member is not None:  # invited again after leaving or declining
+            MEMBER.apply(member, "reinvite")
+            member.role, member.kind, member.name = role, kind, name
+            member.left_at, member.joined_at, member.added_by_id = None, now, actor.id
+            member.shares_contact = False
+            return member, True
     member = GroupMember(group=group, user=user, name=name, kind=kind, role=role,
-                         added_by_id=actor.id, joined_at=now, status="active")
+                         added_by_id=actor.id, joined_at=now,
+                         status="invited" if user is not None else "active")
     db.session.add(member)
-    return member
+    return member, True
+
+
+def _require_may_add(actor: User) -> None:
+    """Adding people shows the experts of the bank: only for approved organisations."""
+    require_approved(actor)
+
+
+def may_add_people(actor: User) -> bool:
+    try:
+        _require_may_add(actor)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def add_expert(actor: User, group_id: int, expert_id: int, role: str = "member",
                now: datetime | None = None) -> GroupMember:
-    """Add a verified expert of the bank; they are told by e-mail and can leave any time."""
+    """Invite a verified expert of the bank: they become a member only when they accept
+    (`answer_invitation`); until then the group sees no name."""
     now = now or utcnow()
     group = access.group_for_manager(actor, group_id)
+    _require_may_add(actor)
     expert = db.session.get(ExpertProfile, expert_id)
-    if expert is None or expert.status != VERIFIED:
+    if expert is None or expert.status != VERIFIED or not expert.user.active:
         raise InvalidInput("Choose a verified expert of the bank.", code="expert_not_bookable",
                            field="expert_id")
-    member = _join(actor, group, user=expert.user, name=expert.display_name, kind="expert",
-                   role=role, now=now)
+    member, new = _invite(actor, group, user=expert.user, name=expert.display_name,
+                          kind="expert", role=role, now=now)
     db.session.flush()
-    record_audit(actor, "group_member_added", "group", group.id, member=member.id,
-                 kind="expert")
-    mail_user(expert.user, "participation_added", group=group, member=member,
-              link=absolute_url("participation.group", group_id=group.id))
+    if new:
+        record_audit(actor, "group_member_invited", "group", group.id, member=member.id,
+                     kind="expert")
+        _mail_invitation(member, group)
     return member
+
+
+def _mail_invitation(member: GroupMember, group: ParticipationGroup) -> None:
+    mail_user(member.user, "participation_invited", group=group, member=member,
+              link=absolute_url("participation.invitation", member_id=member.id))
 
 
 def invite_person(actor: User, group_id: int, name: str, email: str | None, kind: str,
                   role: str = "member", now: datetime | None = None) -> GroupMember:
-    """Add a client, a relative or a professional.
+    """Invite a client, a relative or a professional.
 
-    With an e-mail address they get a light account (role "participant") and a link
-    for choosing a password; someone who already has an account is just added. Without
-    an address they take part without an account.
+    With an e-mail address the person is invited and becomes a member only when they
+    accept; someone without an account gets a light one (role "participant") and a link
+    for choosing a password. Whatever the address belongs to (an expert, an applicant,
+    the bank's staff, a member already, nobody) the inviter sees the same: the name and
+    kind they typed and a waiting invitation. Without an address the person takes part
+    without an account (the group's lead asked them).
     """
     now = now or utcnow()
     group = access.group_for_manager(actor, group_id)
+    _require_may_add(actor)
     if kind not in MEMBER_KINDS or kind == "expert":
         raise InvalidInput("Choose who the person is.", code="unknown_member_kind",
                            field="kind")
@@ -291,20 +321,92 @@ def invite_person(actor: User, group_id: int, name: str, email: str | None, kind
         user = create_user(address, None, PARTICIPANT, name, language=actor.language,
                            actor=actor)
         created = True
-    shown = name
-    if user is not None and user.role == EXPERT and user.expert_profile is not None:
-        kind, shown = "expert", user.expert_profile.display_name
-    member = _join(actor, group, user=user, name=shown, kind=kind, role=role, now=now)
+    member, new = _invite(actor, group, user=user, name=name, kind=kind, role=role, now=now)
     db.session.flush()
-    record_audit(actor, "group_member_added", "group", group.id, member=member.id, kind=kind,
+    if not new:
+        return member
+    record_audit(actor, "group_member_invited" if member.status == "invited"
+                 else "group_member_added", "group", group.id, member=member.id, kind=kind,
                  account_created=created)
     if created:
         mail_user(user, "participation_welcome", group=group, inviter=actor,
-                  link=password_link(user))
+                  link=password_link(user),
+                  invitation_link=absolute_url("participation.invitation", member_id=member.id))
     elif user is not None:
-        mail_user(user, "participation_added", group=group, member=member,
-                  link=absolute_url("participation.group", group_id=group.id))
+        _mail_invitation(member, group)
     return member
+
+
+def invitation_for(actor: User, member_id: int) -> GroupMember:
+    """The actor's own invitation (any other is "not found")."""
+    member = db.session.get(GroupMember, member_id)
+    if member is None or member.user_id != actor.id:
+        raise NotFound("The invitation was not found.", code="invitation_not_found")
+    return member
+
+
+def invitations_of(user: User) -> list[GroupMember]:
+    """The invitations waiting for the user's answer, the newest first."""
+    return list(db.session.scalars(
+        select(GroupMember).where(GroupMember.user_id == user.id,
+                                  GroupMember.status == "invited")
+        .options(selectinload(GroupMember.group).selectinload(ParticipationGroup.organisation))
+        .order_by(GroupMember.joined_at.desc(), GroupMember.id.desc())))
+
+
+def answer_invitation(actor: User, member_id: int, accept: bool, share_contact: bool = False,
+                      now: datetime | None = None) -> GroupMember:
+    """The invited person accepts (and says whether the group's chair and secretary may see
+    their e-mail and phone) or declines. Only then does the group see them."""
+    member = invitation_for(actor, member_id)
+    if member.status != "invited":
+        raise Conflict("This invitation has already been answered.", code="invitation_answered")
+    group = member.group
+    if not accept:
+        MEMBER.apply(member, "decline")
+        record_audit(actor, "group_invitation_declined", "group", group.id, member=member.id)
+        db.session.flush()
+        return member
+    if group.status == "closed":
+        raise Conflict("The group is closed.", code="group_closed")
+    if member.role in SINGLE_ROLES and any(
+            m.role == member.role and m.id != member.id for m in group.active_members):
+        member.role = "member"  # someone else took the task meanwhile
+    MEMBER.apply(member, "accept")
+    member.joined_at = now or utcnow()
+    member.shares_contact = bool(share_contact)
+    record_audit(actor, "group_invitation_accepted", "group", group.id, member=member.id,
+                 shares_contact=member.shares_contact)
+    db.session.flush()
+    return member
+
+
+def set_contact_sharing(actor: User, group_id: int, share: bool) -> GroupMember:
+    """A member changes whether the group's chair and secretary see their contact details."""
+    group = access.group_for_reader(actor, group_id)
+    member = access.membership(group, actor)
+    if member is None:
+        raise NotFound("The member was not found.", code="member_not_found")
+    member.shares_contact = bool(share)
+    record_audit(actor, "group_contact_sharing_changed", "group", group.id, member=member.id,
+                 shares_contact=member.shares_contact)
+    db.session.flush()
+    return member
+
+
+def contact_viewer(actor: User, group: ParticipationGroup) -> bool:
+    """Contact details are shown only to the group's chair and secretary."""
+    member = access.membership(group, actor)
+    return member is not None and member.role in SINGLE_ROLES
+
+
+def contacts_for(actor: User, group: ParticipationGroup) -> dict[int, User]:
+    """{member id: account} of the active members whose e-mail and phone ``actor`` may see:
+    for the chair and the secretary, those who agreed to share them; for anyone else none."""
+    if not contact_viewer(actor, group):
+        return {}
+    return {m.id: m.user for m in group.active_members
+            if m.shares_contact and m.user is not None and m.user.active}
 
 
 def _member_of(group: ParticipationGroup, member_id: int) -> GroupMember:
@@ -417,13 +519,23 @@ def verified_expert_members(group: ParticipationGroup) -> list[ExpertProfile]:
     return experts
 
 
-def bookable_experts() -> list[ExpertProfile]:
-    """Verified experts, for adding to a group."""
-    return list(db.session.scalars(
-        select(ExpertProfile).join(User, User.id == ExpertProfile.user_id)
+def bookable_experts(actor: User, language: str = "fi") -> list[tuple[int, str, str | None]]:
+    """Verified experts for the group's invitation list, as ``(expert id, display name,
+    home region in ``language``)``: never their home municipality or full name. Empty for
+    an organisation that is not approved yet."""
+    try:
+        require_approved(actor)
+    except PermissionDenied:
+        return []
+    rows = db.session.execute(
+        select(ExpertProfile.id, ExpertProfile.display_name, Municipality.region_fi,
+               Municipality.region_sv)
+        .join(User, User.id == ExpertProfile.user_id)
+        .outerjoin(Municipality, Municipality.code == ExpertProfile.home_municipality_code)
         .where(ExpertProfile.status == VERIFIED, User.active.is_(True))
-        .options(selectinload(ExpertProfile.home_municipality), selectinload(ExpertProfile.user))
-        .order_by(ExpertProfile.display_name, ExpertProfile.id)))
+        .order_by(ExpertProfile.display_name, ExpertProfile.id))
+    return [(row.id, row.display_name, row.region_sv if language == "sv" else row.region_fi)
+            for row in rows]
 
 
 # --- Meetings through the order flow ---------------------------------------------------------

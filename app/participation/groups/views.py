@@ -33,6 +33,7 @@ from app.participation.groups.forms import (
     EntryForm,
     FollowUpForm,
     GroupForm,
+    InvitationAnswerForm,
     InvitePersonForm,
     MeetingForm,
     RoleForm,
@@ -42,6 +43,7 @@ from app.participation.groups.forms import (
 )
 from app.participation.states import TOPIC
 from app.reference.queries import expertise_areas, municipality_choices
+from app.web.actions import attempt
 from app.web.actions import fail as _fail
 from app.web.actions import guard as _guard
 from app.web.actions import post_action as _action
@@ -80,6 +82,7 @@ def home():
         answered_reports=[r for r in reports if r.answered_at is not None][:5],
         new_messages=len(channel.inbox(user, "new")) if access.is_staff(user) else 0,
         forwarded=channel.forwarded_to(user) if user.role == ORGANISATION_MEMBER else [],
+        invitations=groups.invitations_of(user),
         can_create=user.role == ORGANISATION_MEMBER or access.is_staff(user),
     ), code
 
@@ -177,6 +180,7 @@ def group(group_id: int):
         can_lead=access.can_lead(current_user, group),
         can_book=access.is_organisation_member_of(current_user, group.organisation_id),
         me=access.membership(group, current_user),
+        contacts=groups.contacts_for(current_user, group),
     )
 
 
@@ -231,13 +235,11 @@ def reopen(group_id: int):
 
 
 def _expert_form(form: AddExpertForm) -> AddExpertForm:
-    """Experts by the name they show organisations (full names only for the bank's staff)."""
-    staff = access.is_staff(current_user)
+    """Experts by the name they show organisations and their home region (never the home
+    municipality: with a display name it could point at one person)."""
     choices = [(0, _("Choose an expert"))]
-    for expert in groups.bookable_experts():
-        name = expert.user.full_name if staff else expert.display_name
-        place = localized_name(expert.home_municipality)
-        choices.append((expert.id, f"{name} ({place})" if place else name))
+    for expert_id, name, region in groups.bookable_experts(current_user, current_language()):
+        choices.append((expert_id, f"{name} ({region})" if region else name))
     form.expert_id.choices = choices
     return form
 
@@ -267,13 +269,52 @@ def members(group_id: int):
             member = None
         if member is not None:
             db.session.commit()
-            flash(_("%(name)s is now a member of the group.", name=member.name), "success")
+            # The same words whoever the address belongs to (and whether they were invited
+            # before): the answer must not tell who has an account.
+            flash(_("%(name)s is now a member of the group.", name=member.name)
+                  if member.user_id is None else
+                  _("The invitation was sent. The person is shown in the group when they "
+                    "accept it."), "success")
             return redirect(url_for("participation.members", group_id=group.id))
         status = 422
-    role_forms = {m.id: RoleForm(prefix=f"m{m.id}", role=m.role) for m in group.members}
+    role_forms = {m.id: RoleForm(prefix=f"m{m.id}", role=m.role) for m in group.active_members}
     return render_template("participation/groups/members.html", group=group,
                            expert_form=expert_form, person_form=person_form,
-                           role_forms=role_forms, shortfalls=groups.shortfalls(group)), status
+                           role_forms=role_forms, shortfalls=groups.shortfalls(group),
+                           can_add=groups.may_add_people(current_user),
+                           waiting=sum(1 for m in group.members if m.status == "invited")
+                           ), status
+
+
+@bp.route("/invitations/<int:member_id>", methods=["GET", "POST"])
+@login_required
+def invitation(member_id: int):
+    """The invited person accepts or declines joining a group."""
+    member = _guard(groups.invitation_for, current_user, member_id)
+    form = InvitationAnswerForm()
+    if form.validate_on_submit():
+        accept = request.form.get("answer") == "accept"
+        done = attempt(lambda: groups.answer_invitation(
+            current_user, member_id, accept, bool(form.share_contact.data)))
+        if done.ok:
+            if accept:
+                flash(_("Welcome to the group %(group)s.", group=member.group.name), "success")
+                return redirect(url_for("participation.group", group_id=member.group_id))
+            flash(_("You declined the invitation. The group does not see your name."),
+                  "success")
+            return redirect(url_for("participation.home"))
+    return render_template("participation/groups/invitation.html", member=member,
+                           group=member.group, form=form)
+
+
+@bp.route("/groups/<int:group_id>/contact-sharing", methods=["POST"])
+@login_required
+def contact_sharing(group_id: int):
+    share = request.form.get("share") == "1"
+    return _action(lambda: groups.set_contact_sharing(current_user, group_id, share),
+                   _("The group's chair and secretary now see your e-mail address and phone.")
+                   if share else _("Your contact details are no longer shown in the group."),
+                   url_for("participation.group", group_id=group_id))
 
 
 @bp.route("/groups/<int:group_id>/members/<int:member_id>/role", methods=["POST"])

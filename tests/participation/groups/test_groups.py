@@ -89,13 +89,16 @@ def test_a_client_without_e_mail_takes_part_without_an_account(organiser, panel)
     assert member.user_id is None and member.name == "Pertti P."
 
 
-def test_an_existing_expert_is_added_as_an_expert_with_their_display_name(organiser, panel,
-                                                                         experts):
+def test_an_expert_is_invited_and_joins_with_their_display_name_on_accepting(organiser, panel,
+                                                                             experts):
     member = groups.add_expert(organiser, panel.id, experts[0].id, "secretary")
+    assert member.status == "invited" and member not in panel.active_members
+    assert [m.kind for m in mails_to(experts[0].user.email)] == ["participation_invited"]
+    assert groups.add_expert(organiser, panel.id, experts[0].id) is member  # no second mail
+    assert len(mails_to(experts[0].user.email)) == 1
+    groups.answer_invitation(experts[0].user, member.id, accept=True)
+    assert member.status == "active" and member.role == "secretary"
     assert member.kind == "expert" and member.name == experts[0].display_name
-    assert [m.kind for m in mails_to(experts[0].user.email)] == ["participation_added"]
-    with pytest.raises(Conflict):
-        groups.add_expert(organiser, panel.id, experts[0].id)
 
 
 def test_a_member_leaves_and_comes_back(organiser, panel):
@@ -104,7 +107,9 @@ def test_a_member_leaves_and_comes_back(organiser, panel):
     groups.remove_member(user, panel.id, member.id)  # leaving needs no permission
     assert member.status == "left"
     again = groups.invite_person(organiser, panel.id, "X", user.email, "client")
-    assert again.id == member.id and again.status == "active"
+    assert again.id == member.id and again.status == "invited"
+    groups.answer_invitation(user, member.id, accept=True)
+    assert member.status == "active"
 
 
 def test_who_may_create_and_manage_groups(organiser, coordinator, panel, experts):
@@ -140,7 +145,7 @@ def start_in(now, days: int):
 
 def test_a_meeting_is_an_ordinary_order_linked_to_the_group(organiser, panel, experts):
     for expert in experts[:2]:
-        groups.add_expert(organiser, panel.id, expert.id)
+        helpers.add_expert(organiser, panel.id, expert.id)
     client = helpers.participant(organiser, panel.id)
     db.session.commit()
     start = start_in(utcnow(), 10)
