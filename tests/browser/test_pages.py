@@ -6,9 +6,11 @@ form so that the error summary shows, …). Each case gets a fresh browser
 context (signed in as its role: each user signs in through the login form once,
 and the cases reuse those cookies), loads the page and checks that the
 answer is the expected status (never 5xx), that ``html[lang]`` is the page's
-language, that there is exactly one ``h1`` and one ``main`` landmark, and that
-axe-core finds nothing. The table runs in Finnish; ``LOCALISED`` repeats key
-pages in Swedish and English.
+language, that there is exactly one ``h1`` and one ``main`` landmark, that no id is
+used twice, that axe-core finds nothing, and then — on the same loaded page — that
+nothing is cut off at 1280 px and that the page does not scroll sideways at 320 px
+(only a focusable, labelled table-scroll region may scroll inside itself). The table
+runs in Finnish; ``LOCALISED`` repeats key pages in Swedish and English.
 
 Ids in paths and sign-ins (``{order_filled}``, ``{invitee}`` …) come from the
 live server's demo database (``demo_ids``), so the table never hard-codes them.
@@ -30,7 +32,14 @@ from playwright.sync_api import Browser, Page, Response, expect
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from tests.browser.helpers import assert_accessible, assert_page_structure, live_db, login_as
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_fits,
+    assert_page_structure,
+    assert_unique_ids,
+    live_db,
+    login_as,
+)
 
 ORG = "org@demo.test"  # admin of Demo hyvinvointialue (orders in every state)
 ORG2 = "org2@demo.test"  # an ordinary member of another organisation
@@ -242,6 +251,7 @@ CASES: list[Case] = [
     Case(EXPERT, "/expert/application"),
     Case(EXPERT, "/expert/money"),
     Case(PAYEE, "/expert/money?year={payout_year}", note="payouts"),
+    Case(PAYEE, "/expert/money?year={payout_year}&months=all", note="every month"),
     Case(PAYEE, "/expert/money/{payout_year}/statement"),
     Case(INVITEE, "/expert/work/invitations/{pending_invitation}"),
     Case(APPLICANT, "/expert/"),
@@ -551,7 +561,12 @@ def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
     assert response.status < 500, f"{path}: {response.status}"
     assert response.status == case.status, f"{path}: {response.status}, not {case.status}"
     assert_page_structure(page, language)
+    assert_unique_ids(page)
     assert_accessible(page)
+    # Reflow on the same loaded page: nothing cut off on a laptop, no sideways scrolling on
+    # a 320 px phone (WCAG 1.4.10).
+    assert_fits(page, 1280)
+    assert_fits(page, 320)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
