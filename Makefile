@@ -63,6 +63,13 @@ test-postgres: $(VENV)/.installed-dev system-deps translations
 backup-drill: $(VENV)/.installed-dev system-deps translations
 	PYTHON=$(PY) tests/support/backup-drill.sh
 
+## screenshots: every page of every role at 1280 and 390 px into docs/screenshots/ (see its README)
+.PHONY: screenshots
+SCREENSHOTS_ARGS ?= -n 2
+screenshots: $(VENV)/.installed-dev system-deps translations
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider \
+		tests/browser/screenshots.py $(SCREENSHOTS_ARGS)
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check app tests
 

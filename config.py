@@ -118,6 +118,9 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Kokemuspankki <noreply@kokemuspankki.local>")
+    #: Where the accessibility statement asks users to report accessibility problems.
+    ACCESSIBILITY_FEEDBACK_EMAIL = os.environ.get(
+        "ACCESSIBILITY_FEEDBACK_EMAIL", "saavutettavuus@kokemuspankki.fi")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     #: How long a web worker keeps the landing page's fee list before reading it again.

@@ -421,8 +421,12 @@ def index():
     now = utcnow()
     year = _year(request.args.get("year", type=int))
     earnings = queries.year_earnings(profile, year, now)
+    # Months without any work are hidden unless the expert asks for every month.
+    all_months = request.args.get("months") == "all"
+    months = [m for m in earnings.months if all_months or m.totals.count]
     return render_template(
-        "payouts/money.html", profile=profile, earnings=earnings,
+        "payouts/money.html", profile=profile, earnings=earnings, months=months,
+        all_months=all_months, hidden_months=len(earnings.months) - len(months),
         explanations={i.id: queries.explain_item(i) for i in earnings.items},
         years=queries.earning_years(profile.id, now), iban=mask_iban(profile.iban),
     )

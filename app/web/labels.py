@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.web import status
+
 ORDER_STATUS = {
     "draft": _l("Draft, not sent"),
     "submitted": _l("Received, waiting for matching"),
@@ -104,3 +106,4 @@ def init_app(app) -> None:
         "role_name": ROLE,
     }.items():
         app.jinja_env.filters[name] = lambda code, table=table: label(table, code)
+    status.init_app(app)

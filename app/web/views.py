@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
@@ -38,6 +40,14 @@ def home():
     return redirect(dashboard_url(current_user))
 
 
+#: When the accessibility statement was first prepared and when it was last reviewed (the
+#: Act on the Provision of Digital Services asks for both; update on every review).
+STATEMENT_PREPARED = date(2026, 12, 1)
+STATEMENT_REVIEWED = date(2026, 12, 1)
+
+
 @bp.route("/accessibility")
 def accessibility():
-    return render_template("web/accessibility.html")
+    return render_template("web/accessibility.html", prepared=STATEMENT_PREPARED,
+                           reviewed=STATEMENT_REVIEWED,
+                           feedback_email=current_app.config["ACCESSIBILITY_FEEDBACK_EMAIL"])

@@ -102,6 +102,92 @@ def assert_page_structure(page: Page, language: str = "fi") -> None:
     assert mains == 1, f"{page.url}: {mains} main landmarks, expected exactly one"
 
 
+#: Duplicate ids in the whole document (e.g. two forms' ``csrf_token``), each with its count.
+_DUPLICATE_IDS = """() => {
+    const counts = {};
+    for (const element of document.querySelectorAll("[id]")) {
+        counts[element.id] = (counts[element.id] || 0) + 1;
+    }
+    return Object.entries(counts).filter(([, count]) => count > 1);
+}"""
+
+
+def assert_unique_ids(page: Page) -> None:
+    """No id is used twice in the document (valid HTML; labels and ARIA point at one element)."""
+    duplicates = page.evaluate(_DUPLICATE_IDS)
+    assert not duplicates, f"{page.url}: ids used more than once: {duplicates}"
+
+
+#: How wide the document is against the viewport, and the elements that scroll sideways in
+#: it (a table-scroll region, a ``<pre>``…) with whether a keyboard user can reach and name
+#: them. Elements narrower than 2 px (visually hidden text clipped to 1 px) are not boxes
+#: that a reader sees, and form fields scroll their own text, so they are left out.
+_REFLOW = """() => {
+    const root = document.documentElement;
+    const describe = element => element.tagName.toLowerCase()
+        + (element.id ? "#" + element.id : "")
+        + (element.className && typeof element.className === "string"
+           ? "." + element.className.trim().split(/\\s+/).join(".") : "");
+    const scrolling = [];
+    for (const element of document.body.querySelectorAll("*")) {
+        const overflow = getComputedStyle(element).overflowX;
+        if (!["auto", "scroll", "hidden", "clip"].includes(overflow)) continue;
+        // A field's own text scrolls inside it; that is how form controls work.
+        if (["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName)) continue;
+        if (element.clientWidth < 2 || element.scrollWidth <= element.clientWidth + 1) continue;
+        scrolling.push({
+            element: describe(element),
+            overflow: overflow,
+            scrollWidth: element.scrollWidth,
+            clientWidth: element.clientWidth,
+            reachable: element.tabIndex >= 0 && element.getAttribute("role") === "region"
+                && !!(element.getAttribute("aria-labelledby")
+                      || element.getAttribute("aria-label")),
+        });
+    }
+    // The widest element sticking out of the viewport: where to look when the page is too wide.
+    let widest = null;
+    if (root.scrollWidth > root.clientWidth) {
+        for (const element of document.body.querySelectorAll("*")) {
+            const right = element.getBoundingClientRect().right + window.scrollX;
+            if (right > root.clientWidth + 1 && (!widest || right > widest.right)) {
+                widest = {element: describe(element), right: Math.round(right)};
+            }
+        }
+    }
+    return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, scrolling, widest};
+}"""
+
+
+def reflow(page: Page) -> dict:
+    """The document's width against the viewport and the boxes that scroll sideways."""
+    return page.evaluate(_REFLOW)
+
+
+def assert_fits(page: Page, width: int) -> None:
+    """At ``width`` CSS px the page does not scroll sideways (WCAG 1.4.10 Reflow at 320 px).
+
+    At 1280 px nothing is cut off either: no table-scroll region (or any other box that
+    clips or scrolls) needs to scroll. At narrower widths a box may scroll inside itself
+    only when it is a focusable, labelled region (``role=region``, ``tabindex=0``,
+    ``aria-labelledby``), so that a keyboard user can scroll it and a screen reader names it.
+    """
+    if page.viewport_size["width"] != width:
+        page.set_viewport_size({"width": width, "height": page.viewport_size["height"]})
+    found = reflow(page)
+    assert found["scrollWidth"] <= found["clientWidth"], (
+        f"{page.url} at {width} px: the page is {found['scrollWidth']} px wide and scrolls "
+        f"sideways; widest box: {found['widest']}")
+    if width >= 1280:
+        assert not found["scrolling"], (
+            f"{page.url} at {width} px: content is cut off in {found['scrolling']}")
+    else:
+        unreachable = [box for box in found["scrolling"] if not box["reachable"]]
+        assert not unreachable, (
+            f"{page.url} at {width} px: boxes scroll sideways that a keyboard user cannot "
+            f"reach or a screen reader cannot name (use a table-scroll region): {unreachable}")
+
+
 def press_key(page: Page, control: Locator, key: str) -> None:
     """Focus a control and press a key on it, as a keyboard user does."""
     control.focus()

@@ -6,10 +6,12 @@ form so that the error summary shows, …). Each case gets a fresh browser
 context (signed in as its role: each user signs in through the login form once,
 and the cases reuse those cookies), loads the page and checks that the
 answer is the expected status (never 5xx), that ``html[lang]`` is the page's
-language, that there is exactly one ``h1`` and one ``main`` landmark, and that
-axe-core finds nothing, and that the answer carries the security headers (a CSP without
-'unsafe-inline', no-store for a signed-in user). The table runs in Finnish; ``LOCALISED``
-repeats key pages in Swedish and English.
+language, that there is exactly one ``h1`` and one ``main`` landmark, that no id is
+used twice, that axe-core finds nothing, that the answer carries the security headers (a
+CSP without 'unsafe-inline', no-store for a signed-in user), and then — on the same loaded
+page — that nothing is cut off at 1280 px and that the page does not scroll sideways at
+320 px (only a focusable, labelled table-scroll region may scroll inside itself). The table
+runs in Finnish; ``LOCALISED`` repeats key pages in Swedish and English.
 
 Ids in paths and sign-ins (``{order_filled}``, ``{invitee}`` …) come from the
 live server's demo database (``demo_ids``), so the table never hard-codes them.
@@ -33,8 +35,10 @@ from werkzeug.exceptions import NotFound
 
 from tests.browser.helpers import (
     assert_accessible,
+    assert_fits,
     assert_page_structure,
     assert_security_headers,
+    assert_unique_ids,
     live_db,
     login_as,
 )
@@ -265,6 +269,7 @@ CASES: list[Case] = [
     Case(EXPERT, "/expert/application"),
     Case(EXPERT, "/expert/money"),
     Case(PAYEE, "/expert/money?year={payout_year}", note="payouts"),
+    Case(PAYEE, "/expert/money?year={payout_year}&months=all", note="every month"),
     Case(PAYEE, "/expert/money/{payout_year}/statement"),
     Case(INVITEE, "/expert/work/invitations/{pending_invitation}"),
     Case(DISPUTED_EXPERT, "/expert/work/"),
@@ -616,7 +621,12 @@ def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
     assert response.status == case.status, f"{path}: {response.status}, not {case.status}"
     assert_security_headers(response, signed_in=user is not None)
     assert_page_structure(page, language)
+    assert_unique_ids(page)
     assert_accessible(page)
+    # Reflow on the same loaded page: nothing cut off on a laptop, no sideways scrolling on
+    # a 320 px phone (WCAG 1.4.10).
+    assert_fits(page, 1280)
+    assert_fits(page, 320)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])

@@ -278,3 +278,16 @@ def test_paid_batch_shows_on_the_experts_page(signed_in, finance, other_finance,
     services.mark_batch_paid(other_finance, batch.id, now)
     html = page(signed_in(item.expert.user, english=True).get("/expert/money?year=2026"))
     assert "Paid to your account on" in html
+
+
+def test_money_page_hides_the_months_without_work_until_asked(signed_in, earnings_data):
+    client = signed_in(earnings_data.user)
+    html = page(client.get("/expert/money?year=2026"))
+    months = re.findall(r"<th scope=\"row\">([a-zäö]+)", html)
+    # January and February have work; March's only payout was rejected: not counted.
+    assert months == ["tammikuu", "helmikuu"]
+    assert "10 kuukautta ilman työtä ei näytetä." in html
+    assert "133,70 €" in html  # the year's total still counts every month
+    every = page(client.get("/expert/money?year=2026&months=all"))
+    assert len(re.findall(r"<th scope=\"row\">([a-zäö]+)", every)) == 12
+    assert "maaliskuu" in every and "joulukuu" in every
