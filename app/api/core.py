@@ -135,6 +135,7 @@ def require_recent_second_factor(code: object) -> None:
     if not isinstance(code, (str, int)) or isinstance(code, bool):
         raise ApiError(422, "invalid_value", "Give the two-factor code as text.", "totp")
     second_factor.check_code(g.api_user, str(code), now)
+    db.session.commit()  # the code stays used even if the step itself then fails
 
 
 def json_body() -> dict:
