@@ -24,6 +24,11 @@ FRESH_FOR = timedelta(minutes=15)
 RECOVERY_CODE_COUNT = 10
 
 
+def N_(text: str) -> str:
+    """Marks a msgid for extraction (the message is translated where it is shown)."""
+    return text
+
+
 def needs_second_factor(user: User) -> bool:
     return user.role in STAFF_ROLES
 
@@ -67,7 +72,7 @@ def wrong_codes(email: str, now: datetime) -> int:
 def _paused(user: User, now: datetime) -> None:
     if wrong_codes(user.email, now) >= MAX_WRONG_CODES:
         raise CodesPaused(
-            "Too many wrong two-factor codes. Wait %(minutes)s minutes and try again.",
+            N_("Too many wrong two-factor codes. Wait %(minutes)s minutes and try again."),
             field="totp", values={"minutes": int(WRONG_CODE_WINDOW.total_seconds() // 60)})
 
 
