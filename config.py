@@ -97,7 +97,15 @@ class Config:
     #: Reverse proxies in front of the app that add X-Forwarded-For/-Proto/-Host (0: none).
     #: Only that many hops are trusted, so rate limits see the real client, not the proxy.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
+    #: Wrong passwords per account in the window before passwords pause (the owner can
+    #: still sign in with an e-mailed link), and per client address (to any account).
     LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_MAX_FAILURES_PER_ADDRESS = _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+    #: Server-side sessions: idle timeout of finance, coordinators and admins, of everyone
+    #: else, and the absolute lifetime of any session.
+    SESSION_IDLE_MINUTES_STAFF = _int("SESSION_IDLE_MINUTES_STAFF", 30)
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 8 * 60)
+    SESSION_LIFETIME_HOURS = _int("SESSION_LIFETIME_HOURS", 12)
     LOGIN_FAILURE_WINDOW_MINUTES = _int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536

@@ -39,6 +39,9 @@ from app.reference.models import ExpertiseArea
 
 DEMO_PASSWORD = "kokemus-demo"
 DEMO_TOTP_SECRET = "KOKEMUSPANKKIDEMOTOTPKEY"
+#: The other staff users' demo-only TOTP secrets (README): staff sign in with a code.
+DEMO_COORDINATOR_TOTP_SECRET = "KOKEMUSPANKKIDEMOCOORDINATORKEY2"
+DEMO_ADMIN_TOTP_SECRET = "KOKEMUSPANKKIDEMOADMINISTRATOR22"
 DEMO_ORGANISATION = ("Demo hyvinvointialue", "0828159-9", "wellbeing_county")
 SECOND_ORGANISATION = ("Toinen yhdistys ry", "1234567-1", "ngo")
 #: A new organisation that waits for a coordinator's approval (the vetting queue's example).
@@ -196,8 +199,9 @@ def seed_demo(password: str = DEMO_PASSWORD, now: datetime | None = None) -> lis
         accounts.append((email, role))
         return _user(email, role, name, password_hash, **extra)
 
-    add("admin@demo.test", ADMIN, "Ada Ylläpitäjä")
-    add("coordinator@demo.test", COORDINATOR, "Kaija Koordinaattori")
+    add("admin@demo.test", ADMIN, "Ada Ylläpitäjä", totp_secret=DEMO_ADMIN_TOTP_SECRET)
+    add("coordinator@demo.test", COORDINATOR, "Kaija Koordinaattori",
+        totp_secret=DEMO_COORDINATOR_TOTP_SECRET)
     add("finance@demo.test", FINANCE, "Tuomas Talous", totp_secret=DEMO_TOTP_SECRET)
     organisation = _organisation(*DEMO_ORGANISATION)
     second = _organisation(*SECOND_ORGANISATION)

@@ -1,6 +1,6 @@
 """Imports every domain's models so that the metadata and Alembic see them all."""
 
-from app.accounts.models import ApiToken, LoginAttempt, User
+from app.accounts.models import ApiToken, LoginAttempt, RecoveryCode, User, UserSession
 from app.admin.models import JobRun, Setting
 from app.audit.models import AuditEntry
 from app.bookings.models import (
@@ -84,6 +84,7 @@ __all__ = [
     "PayoutComponent",
     "PayoutItem",
     "Postcode",
+    "RecoveryCode",
     "WageType",
     "Setting",
     "StripeEvent",
@@ -91,5 +92,6 @@ __all__ = [
     "TravelRate",
     "Unavailability",
     "User",
+    "UserSession",
     "order_expertise_areas",
 ]

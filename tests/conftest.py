@@ -165,25 +165,29 @@ def _default_password() -> str:
 def login() -> Callable:
     """``login(client, email, password=None)``: sign in through the login form.
 
-    Without a password, the factories' ``DEFAULT_PASSWORD``. Returns the response.
+    Without a password, the factories' ``DEFAULT_PASSWORD``. Staff also send a fresh
+    two-factor code (tests/support/two_factor.py). Returns the response.
     """
 
     def login(client: FlaskClient, email: str, password: str | None = None, **kwargs):
+        from tests.support.two_factor import sign_in_post
+
         data = {"email": email, "password": password or _default_password()}
-        return client.post("/login", data=data, **kwargs)
+        return sign_in_post(client, "/login", email, data, **kwargs)
 
     return login
 
 
 @pytest.fixture
 def api_token() -> Callable[..., str]:
-    """``api_token(client, email, password=None)``: a bearer token from the API."""
+    """``api_token(client, email, password=None)``: a bearer token from the API (staff
+    also send a fresh two-factor code)."""
 
     def api_token(client: FlaskClient, email: str, password: str | None = None) -> str:
-        response = client.post(
-            "/api/v1/auth/token",
-            json={"email": email, "password": password or _default_password()},
-        )
+        from tests.support.two_factor import sign_in_post
+
+        body = {"email": email, "password": password or _default_password()}
+        response = sign_in_post(client, "/api/v1/auth/token", email, {}, json=body)
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()["token"]
 

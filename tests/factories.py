@@ -19,10 +19,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pyotp
 from sqlalchemy import select
 
 from app.accounts import services as account_services
 from app.accounts.models import ORGANISATION_MEMBER, ROLES, User
+from app.accounts.second_factor import STAFF_ROLES
 from app.bookings.models import Assignment, Invitation, Order, OrderSession
 from app.common.timeutil import utcnow
 from app.experts.models import (
@@ -84,9 +86,13 @@ def user(
     """A user with ``role``; ``password=None`` gives an account that only a reset link opens.
 
     Extra ``fields`` are set on the `User` (e.g. ``active=False``, ``totp_secret=...``).
+    Staff (coordinator, finance, admin) get a random TOTP secret unless ``totp_secret`` is
+    given (``None``: one who has not set up two-factor authentication).
     An ``organisation_member`` made here has no organisation; use `member` for one that has.
     """
     assert role in ROLES, role
+    if role in STAFF_ROLES:
+        fields.setdefault("totp_secret", pyotp.random_base32())  # staff sign in with a code
     number = sequence()
     created = account_services.create_user(
         email or f"{role.replace('_', '-')}{number}@example.fi",

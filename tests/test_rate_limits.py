@@ -33,6 +33,13 @@ def _forgot(client, address):
     return client.post("/password/forgot", data={}, environ_base={"REMOTE_ADDR": address})
 
 
+def _poster(path: str, data: dict | None = None):
+    def send(client, address):
+        return client.post(path, data=data or {}, environ_base={"REMOTE_ADDR": address})
+
+    return send
+
+
 def _feedback(client, address):
     return client.post("/feedback/", data={"topic": "nonsense"},
                        environ_base={"REMOTE_ADDR": address})
@@ -44,6 +51,10 @@ CASES = {
     "accounts.login": (30, _login, "/login"),
     "accounts.forgot_password": (10, _forgot, "/password/forgot"),
     "channel.form": (10, _feedback, "/feedback/"),
+    "accounts.two_factor": (30, _poster("/login/two-factor", {"totp": "123456"}), None),
+    "accounts.two_factor_setup": (30, _poster("/login/two-factor/setup", {"code": "1"}), None),
+    "accounts.request_sign_in_link": (10, _poster("/login/link"), "/login/link"),
+    "accounts.sign_in_link": (30, _poster("/login/link/not-a-token"), None),
 }
 
 

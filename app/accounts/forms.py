@@ -176,4 +176,32 @@ class InviteColleagueForm(FlaskForm):
 
 
 class LogoutForm(FlaskForm):
-    """An empty form: signing out is a POST with a CSRF token."""
+    """An empty form: signing out (here or everywhere) is a POST with a CSRF token."""
+
+
+class SecondFactorForm(FlaskForm):
+    """The second step of a staff sign-in, or a fresh second factor before moving money."""
+
+    totp = StringField(
+        _l("Two-factor code"),
+        validators=[DataRequired(REQUIRED), Length(max=20)],
+        description=_l("The six digits that your authenticator app shows for Kokemuspankki "
+                       "now, or one of your recovery codes."),
+    )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(REQUIRED), Length(max=20)],
+        description=_l("The six digits that your authenticator app shows for Kokemuspankki "
+                       "now."),
+    )
+
+
+class SignInLinkForm(FlaskForm):
+    email = TrimmedEmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(REQUIRED), Email(EMAIL)],
+        description=_l("We send a link that signs you in once, within 15 minutes."),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.checks import one_of
@@ -41,8 +41,10 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(2), default="fi")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: Base32 TOTP secret; finance users must have one to approve payouts.
+    #: Base32 TOTP secret; staff (finance, coordinator, admin) sign in with its codes.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The 30-second time step of the last accepted TOTP code: a code is accepted once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     #: Changes whenever the password does: old reset links stop working.
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -96,16 +98,61 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+#: Kinds of counted attempts: a password at sign-in, a two-factor code.
+ATTEMPT_KINDS = ("password", "totp")
+
+
 class LoginAttempt(db.Model):
-    """One sign-in attempt; failures in a window make the next attempts wait (HTTP 429).
+    """One sign-in attempt or two-factor code; failures in a window make the next attempts
+    wait (HTTP 429), counted per account and per client address.
 
     Kept in the database so every worker on every host sees the same count.
     """
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_created", "email", "created_at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_email_created", "email", "created_at"),
+        Index("ix_login_attempts_address_created", "address", "created_at"),
+        one_of("kind", ATTEMPT_KINDS, "kind_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The client's address as the app sees it (behind PROXY_COUNT proxies: the real one).
+    address: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default="password", server_default="password")
+
+
+class UserSession(db.Model):
+    """A signed-in browser session; the cookie carries a random key, only its hash is here.
+
+    Ending the row (sign-out, sign out everywhere, a new password) ends the session on the
+    server, whatever the browser keeps.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Written at most once a minute: the idle timeout counts from here.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the user last passed the second factor in this session (money-moving steps
+    #: need one from the last 15 minutes).
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code given at two-factor enrolment; only its hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -26,6 +26,7 @@ from app.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from app.accounts.sessions import end_sessions
 from app.accounts.tokens import RESET_SALT, make_reset_token, user_for_reset_token  # noqa: F401
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -218,12 +219,21 @@ def apply_as_expert(data: ExpertApplication) -> User:
     return user
 
 
+def _recent_address_failures(address: str, now: datetime, window: timedelta) -> int:
+    """Wrong passwords sent from one client address (to any account) within the window."""
+    return db.session.scalar(
+        select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.address == address, LoginAttempt.kind == "password",
+            LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= now - window)) or 0
+
+
 def _recent_failures(email: str, now: datetime, window: timedelta) -> int:
-    """Failed attempts since the last success within the window."""
+    """Wrong passwords of the account since the last success within the window."""
     since = now - window
     last_success = db.session.scalar(
         select(func.max(LoginAttempt.created_at)).where(
             LoginAttempt.email == email,
+            LoginAttempt.kind == "password",
             LoginAttempt.succeeded.is_(True),
             LoginAttempt.created_at >= since,
         )
@@ -236,6 +246,7 @@ def _recent_failures(email: str, now: datetime, window: timedelta) -> int:
             .select_from(LoginAttempt)
             .where(
                 LoginAttempt.email == email,
+                LoginAttempt.kind == "password",
                 LoginAttempt.succeeded.is_(False),
                 LoginAttempt.created_at >= since,
             )
@@ -251,20 +262,30 @@ def authenticate(
     max_failures: int,
     window_minutes: int,
     now: datetime | None = None,
+    address: str | None = None,
+    max_address_failures: int = 20,
 ) -> User | None:
     """The user for these credentials, or None; raises `TooManyAttempts` when throttled.
 
+    Wrong passwords are counted per account and per client ``address``: after
+    ``max_failures`` for the account (or ``max_address_failures`` from the address) in the
+    window, passwords are not tried. The owner can still sign in with an e-mailed one-time
+    link (`make_sign_in_token`), so an attacker slows down but cannot lock the owner out.
     Every attempt is recorded (and must be committed by the caller, also on failure).
     """
     now = now or utcnow()
     email = normalize_email(email)
-    if _recent_failures(email, now, timedelta(minutes=window_minutes)) >= max_failures:
+    window = timedelta(minutes=window_minutes)
+    if address and _recent_address_failures(address, now, window) >= max_address_failures:
+        raise TooManyAttempts()
+    if _recent_failures(email, now, window) >= max_failures:
         raise TooManyAttempts()
     user = user_by_email(email)
     ok = user is not None and user.active and verify_password(user.password_hash, password)
     if user is None:
         verify_password(DUMMY_HASH, password)  # same work for unknown addresses
-    db.session.add(LoginAttempt(email=email, succeeded=ok, created_at=now))
+    db.session.add(LoginAttempt(email=email, succeeded=ok, created_at=now,
+                                address=(address or "")[:64] or None))
     if not ok:
         return None
     if needs_rehash(user.password_hash):
@@ -273,22 +294,28 @@ def authenticate(
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(user: User, current_password: str, new_password: str, *,
+                    keep_session_key: str | None = None) -> None:
+    """A new password; every other session ends and every API token is revoked (the session
+    of ``keep_session_key``, where the user changed it, goes on)."""
     if not verify_password(user.password_hash, current_password):
         raise InvalidInput(
             "The current password is not correct.", code="wrong_password", field="current_password"
         )
     check_password_rules(new_password, "new_password")
-    _set_password(user, new_password)
+    _set_password(user, new_password, keep_session_key)
 
 
-def _set_password(user: User, password: str) -> None:
+def _set_password(user: User, password: str, keep_session_key: str | None = None) -> None:
+    now = utcnow()
     user.password_hash = hash_password(password)
-    user.password_changed_at = utcnow()
+    user.password_changed_at = now
+    end_sessions(user, now, keep_key=keep_session_key)
     record_audit(user, "password_changed", "user", user.id)
 
 
 def reset_password(secret_key: str, token: str, new_password: str, max_age: int) -> User:
+    """A new password from a reset link: every session ends, every API token is revoked."""
     user = user_for_reset_token(secret_key, token, max_age)
     check_password_rules(new_password)
     _set_password(user, new_password)
@@ -334,6 +361,12 @@ def revoke_api_token(token: str) -> None:
     if row is None:
         raise NotFound("Unknown token.")
     row.revoked_at = utcnow()
+
+
+def api_token_issued_at(token: str) -> datetime | None:
+    """When the token was issued (for staff: when its second factor was passed)."""
+    return db.session.scalar(select(ApiToken.created_at).where(
+        ApiToken.token_hash == _token_hash(token)))
 
 
 def is_staff(user: User) -> bool:

@@ -36,3 +36,36 @@ def user_for_reset_token(secret_key: str, token: str, max_age: int) -> User:
     if user is None or not user.active or data.get("since") != user.password_changed_at.isoformat():
         raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
     return user
+
+
+SIGN_IN_SALT = "sign-in-link"
+#: An e-mailed sign-in link works this long, and once.
+SIGN_IN_MAX_AGE = 15 * 60
+
+
+def _last_login(user: User) -> str:
+    return user.last_login_at.isoformat() if user.last_login_at else ""
+
+
+def make_sign_in_token(secret_key: str, user: User) -> str:
+    """A signed one-time sign-in token: it stops working once the user has signed in."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=SIGN_IN_SALT)
+    return serializer.dumps({"user": user.id, "since": _last_login(user)})
+
+
+def user_for_sign_in_token(secret_key: str, token: str) -> User:
+    serializer = URLSafeTimedSerializer(secret_key, salt=SIGN_IN_SALT)
+    try:
+        data = serializer.loads(token, max_age=SIGN_IN_MAX_AGE)
+    except SignatureExpired:
+        raise InvalidInput(
+            "The link has expired. Ask for a new one.", code="token_expired"
+        ) from None
+    except BadSignature:
+        raise InvalidInput(
+            "The link is not valid. Ask for a new one.", code="token_invalid"
+        ) from None
+    user = db.session.get(User, data.get("user"))
+    if user is None or not user.active or data.get("since") != _last_login(user):
+        raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
+    return user

@@ -111,6 +111,7 @@ def authenticated_user() -> User:
     user = user_for_api_token(token.strip(), touch_interval=interval)
     if user is None:
         raise ApiError(401, "invalid_token", "The token is not valid, has expired or was revoked.")
+    g.api_token = token.strip()
     if db.session.dirty:
         db.session.commit()  # the token's last use, at most every few minutes
     return user
@@ -118,6 +119,25 @@ def authenticated_user() -> User:
 
 def current_api_user() -> User:
     return g.api_user
+
+
+def require_recent_second_factor(code: object) -> None:
+    """Money-moving calls: a staff token counts its sign-in's two-factor code for 15 minutes;
+    after that the call needs ``code`` ("totp" in the body or ``?totp=``), accepted once."""
+    from app.accounts import second_factor
+    from app.accounts.services import api_token_issued_at
+    from app.common.timeutil import utcnow
+
+    now = utcnow()
+    if second_factor.is_fresh(api_token_issued_at(g.api_token), now):
+        return
+    if code is None or code == "":
+        raise ApiError(403, "totp_required", "This step needs a two-factor code from the last "
+                       "15 minutes: send \"totp\".", "totp")
+    if not isinstance(code, (str, int)) or isinstance(code, bool):
+        raise ApiError(422, "invalid_value", "Give the two-factor code as text.", "totp")
+    second_factor.check_code(g.api_user, str(code), now)
+    db.session.commit()  # the code stays used even if the step itself then fails
 
 
 #: The largest integer the database's INTEGER columns hold; ids and counts beyond are 422.

@@ -13,5 +13,7 @@ from app.web.errors import api_error_body
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
     db.session.rollback()
+    error.after_rollback()
+    db.session.commit()
     body = api_error_body(error.status, translated(error), error.code, error.field)
     return jsonify(body), error.status

@@ -6,7 +6,15 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from app.accounts.models import ADMIN, EXPERT, FINANCE
-from app.api.core import ApiError, current_api_user, json_body, list_answer, money, operation
+from app.api.core import (
+    ApiError,
+    current_api_user,
+    json_body,
+    list_answer,
+    money,
+    operation,
+    require_recent_second_factor,
+)
 from app.api.orders import iso
 from app.common.paging import parse_limit
 from app.common.timeutil import to_helsinki, utcnow
@@ -211,17 +219,20 @@ def list_batches():
            "approved): pain.001 and payroll CSV, whole or not at all; experts whose name has "
            "no SEPA characters are left out (named in left_out, their items stay approved); "
            "bank_details_changed names the experts whose IBAN changed after approval (each "
-           "item is paid to the IBAN it was approved with)",
+           "item is paid to the IBAN it was approved with); \"totp\" when the token's sign-in "
+           "is over 15 minutes old",
            roles=FINANCE_ROLES,
            request_schema={"type": "object", "properties": {
-               "item_ids": {"type": "array", "items": {"type": "integer"}}}},
+               "item_ids": {"type": "array", "items": {"type": "integer"}},
+               "totp": {"type": "string"}}},
            response_schema={"type": "object", "properties": {
                **BATCH["properties"],
                "left_out": {"type": "array", "items": {"type": "string"}},
                "bank_details_changed": {"type": "array", "items": {"type": "string"}}}},
-           responses=(201, 400, 404, 409, 422), tags=("payouts",))
+           responses=(201, 400, 404, 409, 422, 429), tags=("payouts",))
 def create_batch():
     data = json_body() if request.get_data() else {}
+    require_recent_second_factor(data.get("totp") or request.args.get("totp"))
     ids = data.get("item_ids")
     if ids is not None and (not isinstance(ids, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in ids)):
@@ -239,9 +250,11 @@ def get_batch(batch_id: int):
 
 
 @operation("/payout-batches/<int:batch_id>/pain001",
-           summary="The batch's SEPA credit transfer file (application/xml, pain.001.001.03)",
-           roles=FINANCE_ROLES, responses=(200, 404), tags=("payouts",))
+           summary="The batch's SEPA credit transfer file (application/xml, pain.001.001.03); "
+           "?totp= when the token's sign-in is over 15 minutes old",
+           roles=FINANCE_ROLES, responses=(200, 404, 422, 429), tags=("payouts",))
 def batch_bank_file(batch_id: int):
+    require_recent_second_factor(request.args.get("totp"))
     batch = services.record_batch_download(current_api_user(), batch_id, "pain001")
     db.session.commit()
     return Response(batch.sepa_xml, mimetype="application/xml")
@@ -264,10 +277,15 @@ def batch_payroll(batch_id: int):
 
 
 @operation("/payout-batches/<int:batch_id>/paid", "POST",
-           summary="Mark the batch paid: its items and assignments become paid, experts are "
+           summary="Mark the batch paid ({\"totp\"} when the token's sign-in is over 15 "
+           "minutes old): its items and assignments become paid, experts are "
            "told; 409 the second time", roles=FINANCE_ROLES, response_schema=BATCH,
-           responses=(200, 404, 409), tags=("payouts",))
+           request_schema={"type": "object", "properties": {"totp": {"type": "string"}}},
+           responses=(200, 404, 409, 422, 429), tags=("payouts",))
 def mark_batch_paid(batch_id: int):
+    data = request.get_json(silent=True) if request.get_data() else None
+    require_recent_second_factor((data.get("totp") if isinstance(data, dict) else None)
+                                 or request.args.get("totp"))
     batch = services.mark_batch_paid(current_api_user(), batch_id, utcnow())
     db.session.commit()
     return jsonify(batch_json(batch))

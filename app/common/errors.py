@@ -23,6 +23,10 @@ class DomainError(Exception):
         self.field = field
         self.values = values or {}
 
+    def after_rollback(self) -> None:
+        """Write what must outlast the rolled-back request (e.g. a counted wrong code);
+        whoever rolls back for this error calls it and commits."""
+
 
 class InvalidInput(DomainError):
     status = 422

@@ -29,6 +29,7 @@ from schwifty.exceptions import SchwiftyException
 from sqlalchemy import Row, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.accounts import second_factor
 from app.accounts.models import ADMIN, FINANCE, User
 from app.audit.models import AuditEntry
 from app.audit.services import record_audit, record_audits
@@ -44,7 +45,7 @@ from app.experts.models import ExpertProfile
 from app.extensions import db
 from app.fees.rules import Line, compute_payout
 from app.mail.services import queue_mail
-from app.payouts import exports, payroll, totp
+from app.payouts import exports, payroll
 from app.payouts.events import BatchPaid
 from app.payouts.models import PayoutBatch, PayoutComponent, PayoutItem, WageType
 from app.payouts.states import PAYOUT_BATCH, PAYOUT_ITEM
@@ -207,15 +208,13 @@ def _require_finance(actor: User) -> None:
 
 
 def check_totp(actor: User, code: object, now: datetime) -> None:
-    """The actor's current two-factor code, or `PermissionDenied` (403)."""
+    """The actor's current two-factor code, accepted once, or `PermissionDenied` (403;
+    429 after too many wrong codes)."""
     if not actor.totp_secret:
         raise PermissionDenied(
             "Set up two-factor authentication before you approve or reject payouts.",
             code="totp_required", field="totp")
-    if not totp.code_is_valid(actor.totp_secret, code, now):
-        raise PermissionDenied(
-            "The two-factor code is wrong or too old. Type the six digits your "
-            "authenticator app shows now.", code="invalid_totp", field="totp")
+    second_factor.check_code(actor, code, now)
 
 
 def four_eyes_conflicts(actor: User, items: Iterable[PayoutItem]) -> dict[int, str]:
@@ -778,16 +777,10 @@ def _money_url() -> str:
 # --- two-factor enrolment -------------------------------------------------------------------
 
 
-def enrol_totp(actor: User, secret: str, code: object, now: datetime) -> None:
-    """Save a finance user's new TOTP secret once they prove their app shows its codes."""
+def enrol_totp(actor: User, secret: str, code: object, now: datetime) -> list[str]:
+    """Save a finance user's new TOTP secret once they prove their app shows its codes;
+    returns their one-time recovery codes."""
     _require_finance(actor)
-    if actor.totp_secret:
-        raise Conflict("Two-factor authentication is already set up for you.",
-                       code="totp_exists")
-    if not secret or not totp.code_is_valid(secret, code, now):
-        raise InvalidInput("The code does not match. Check that the app shows Kokemuspankki "
-                           "and type the six digits it shows now.", code="invalid_totp",
-                           field="code")
-    actor.totp_secret = secret
-    record_audit(actor, "totp_enrolled", "user", actor.id)
+    codes = second_factor.enrol(actor, secret, code, now)
     db.session.flush()
+    return codes

@@ -21,8 +21,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.accounts import totp
 from app.accounts.access import role_required
 from app.accounts.models import ADMIN, EXPERT, FINANCE
+from app.accounts.views import recent_second_factor
 from app.common.errors import DomainError, translated
 from app.common.paging import parse_limit
 from app.common.timeutil import to_helsinki, utcnow
@@ -30,7 +32,7 @@ from app.experts.iban import mask_iban
 from app.experts.services import masked_identity_code, read_identity_code
 from app.extensions import db
 from app.fees.services import active_assignment_types
-from app.payouts import queries, services, totp
+from app.payouts import queries, services
 from app.payouts import wage_types as wage_type_service
 from app.payouts.forms import (
     ApproveForm,
@@ -104,6 +106,8 @@ def dashboard():
 def _failed(error: DomainError, form=None) -> None:
     """Roll back; unknown objects are a 404 page, other errors a message on the page."""
     db.session.rollback()
+    error.after_rollback()
+    db.session.commit()
     if error.status == 404:
         abort(404)
     if form is not None:
@@ -278,9 +282,17 @@ def batches():
     return _batches_page()
 
 
+def _confirm_first(back: str):
+    """Money-moving steps need a second factor from the last 15 minutes: ask for one."""
+    flash(_("Confirm with your two-factor code first. Then do it again."), "info")
+    return redirect(url_for("accounts.confirm_second_factor", next=back))
+
+
 @bp.route("/batches", methods=["POST"])
 @role_required(FINANCE, ADMIN)
 def create_batch():
+    if not recent_second_factor():
+        return _confirm_first(url_for("payouts.batches"))
     form = BatchForm()
     if form.validate_on_submit():
         try:
@@ -335,6 +347,8 @@ def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
 @bp.route("/batches/<int:batch_id>/pain001.xml")
 @role_required(FINANCE, ADMIN)
 def download_bank_file(batch_id: int):
+    if not recent_second_factor():
+        return _confirm_first(url_for("payouts.batch", batch_id=batch_id))
     try:
         found = services.record_batch_download(current_user, batch_id, "pain001")
     except DomainError as error:
@@ -360,6 +374,8 @@ def download_payroll(batch_id: int):
 @bp.route("/batches/<int:batch_id>/paid", methods=["POST"])
 @role_required(FINANCE, ADMIN)
 def mark_paid(batch_id: int):
+    if not recent_second_factor():
+        return _confirm_first(url_for("payouts.batch", batch_id=batch_id))
     form = PaidForm()
     if form.validate_on_submit():
         try:
@@ -387,7 +403,7 @@ def two_factor():
     code = 200
     if form.validate_on_submit():
         try:
-            services.enrol_totp(current_user, secret, form.code.data, utcnow())
+            codes = services.enrol_totp(current_user, secret, form.code.data, utcnow())
         except DomainError as error:
             _failed(error, form)
         else:
@@ -395,7 +411,8 @@ def two_factor():
             session.pop(PENDING_SECRET, None)
             flash(_("Two-factor authentication is on. You can now approve payouts."),
                   "success")
-            return redirect(url_for("payouts.queue"))
+            return render_template("accounts/recovery_codes.html", codes=codes,
+                                   next_url=url_for("payouts.queue"))
     if form.is_submitted():
         code = 422
     return render_template(

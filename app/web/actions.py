@@ -32,6 +32,8 @@ class Outcome:
 def fail(error: DomainError) -> None:
     """Roll back; a missing object is 404, a forbidden one 403 (both stop the request)."""
     db.session.rollback()
+    error.after_rollback()
+    db.session.commit()
     if isinstance(error, NotFound):
         abort(404)
     if isinstance(error, PermissionDenied):

@@ -29,10 +29,10 @@ def find_user(app, email: str) -> User | None:
 
 @pytest.mark.parametrize(
     ("role", "dashboard"),
-    [
-        ("coordinator", "/coordinator/"),
-        ("finance", "/finance/"),
-        ("admin", "/admin/"),
+    [  # new staff set up their second factor at the first sign-in
+        ("coordinator", "/login/two-factor/setup"),
+        ("finance", "/login/two-factor/setup"),
+        ("admin", "/login/two-factor/setup"),
         ("expert", "/expert/"),
     ],
 )

@@ -89,7 +89,7 @@ def test_reset_link_sets_the_password_once(app, person):
     client = app.test_client()
     assert client.get(path).status_code == 200
     response = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert redirect_path(response) == "/finance/"
+    assert redirect_path(response) == "/login/two-factor"  # finance: the code is still asked
     assert password_hash(app, person["id"]).startswith("$argon2id$")
     assert can_sign_in(app, person["email"], NEW_PASSWORD)
     assert not can_sign_in(app, person["email"], factories.DEFAULT_PASSWORD)

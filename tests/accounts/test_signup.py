@@ -7,12 +7,14 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.organisations.business_id import normalize_business_id
 from app.organisations.models import Organisation
 from tests import factories
 from tests.web.helpers import (
     field_error,
     field_value,
+    login,
     page,
     redirect_path,
     selected_option,
@@ -55,7 +57,8 @@ def counts(app) -> tuple[int, int]:
 def test_sign_up_creates_organisation_and_its_admin(app, client):
     data = signup_data()
     response = client.post("/register/organisation", data=data)
-    assert redirect_path(response) == "/organisation/"
+    assert redirect_path(response) == "/login"  # the same answer as for a taken address
+    assert redirect_path(login(client, data["email"], data["password"])) == "/organisation/"
     dashboard = client.get("/organisation/")
     assert dashboard.status_code == 200
     assert data["organisation_name"] in page(dashboard)
@@ -79,7 +82,7 @@ def test_sign_up_with_old_six_digit_business_id(app, client):
     six = "123456-2"  # stored as 0123456-2
     assert normalize_business_id(six) == "0123456-2"
     response = client.post("/register/organisation", data=signup_data(business_id=six))
-    assert redirect_path(response) == "/organisation/"
+    assert redirect_path(response) == "/login"
     with app.app_context():
         assert db.session.scalar(
             select(Organisation).where(Organisation.business_id == "0123456-2")
@@ -150,16 +153,28 @@ def test_duplicate_business_id_is_refused(app, client, existing, form):
     assert counts(app) == before
 
 
-def test_duplicate_email_is_refused(app, client, existing):
+def test_a_registered_address_gets_the_same_answer_and_its_owner_a_mail(app, client,
+                                                                        existing):
+    """Sign-up reveals nothing: a taken address is answered as a new one (no field error, no
+    "already exists"), no account is made, and the address's owner is told by e-mail."""
     use_english(client)
     before = counts(app)
-    response = client.post(
+    fresh = client.post("/register/organisation", data=signup_data(
+        email="uusi.osoite@example.fi", business_id=factories.unique_business_id()))
+    taken = client.post(
         "/register/organisation", data=signup_data(email=existing["email"].upper())
     )
-    assert response.status_code in (200, 409, 422)
-    assert "already exists" in (field_error(response, "email") or "")
-    assert field_value(response, "organisation_name") == "Porin Mielenterveysseura ry"
-    assert counts(app) == before
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.headers["Location"] == fresh.headers["Location"]
+    assert "already exists" not in page(client.get("/login"))
+    assert counts(app)[1] == before[1] + 1  # only the new address got an account
+    with app.app_context():
+        mails = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.to_address == existing["email"])).all()
+        assert [m.kind for m in mails] == ["account_exists"]
+        assert "/password/reset/" in mails[0].body_text
+        assert not db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.to_address == "uusi.osoite@example.fi")).all()
 
 
 @pytest.mark.parametrize(

@@ -7,14 +7,13 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests import factories
+from tests.support.two_factor import sign_in_post
 from tests.web.helpers import api_error, bearer
 
 
 def test_token_for_email_and_password(client, cast):
-    response = client.post(
-        "/api/v1/auth/token",
-        json={"email": cast.coordinator.upper(), "password": factories.DEFAULT_PASSWORD},
-    )
+    response = sign_in_post(client, "/api/v1/auth/token", cast.coordinator, {}, json={
+        "email": cast.coordinator.upper(), "password": factories.DEFAULT_PASSWORD})
     assert response.status_code == 200
     body = response.get_json()
     assert body["role"] == "coordinator"

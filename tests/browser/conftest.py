@@ -22,6 +22,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.browser import helpers
 from tests.browser.helpers import CHROMIUM_ARGS
 from tests.support.databases import build_schema, scratch_database
 
@@ -48,8 +49,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from config import TestConfig
 
     with scratch_database(tmp_path_factory.mktemp("browser"), "app_browser") as url:
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True)
+        # The cases reuse each user's signed-in cookies for the whole run: a staff session
+        # must not idle out (30 minutes) while other roles' cases run.
+        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True,
+                         SESSION_IDLE_MINUTES_STAFF=24 * 60, SESSION_LIFETIME_HOURS=24)
         build_schema(app, demo=True)
+        helpers.LIVE_APP = app
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
         thread.start()

@@ -28,14 +28,33 @@ CHROMIUM_ARGS = [
 _axe = Axe()
 
 
+#: The live server's app (set by tests/browser/conftest.py): staff sign-ins read the user's
+#: last used two-factor step from its database to type a code that is not used yet.
+LIVE_APP: Flask | None = None
+
+
+def live_code(email: str) -> str | None:
+    """A two-factor code of ``email`` on the live server that has not been used yet."""
+    from tests.support.two_factor import staff_code
+
+    assert LIVE_APP is not None, "the live server is not running"
+    with live_db(LIVE_APP):
+        return staff_code(email)
+
+
 def login_as(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the login form and wait for the page it leads to."""
+    """Sign in through the login form and wait for the page it leads to; staff (coordinator,
+    finance, admin) then type a fresh two-factor code on the second step."""
     page.goto("/login")
     page.fill("#email", email)
     page.fill("#password", password)
     with page.expect_navigation():
         page.locator("form:has(#password) [type=submit]").first.click()
-    if urlparse(page.url).path.rstrip("/").endswith("/login"):
+    if urlparse(page.url).path.rstrip("/").endswith("/login/two-factor"):
+        page.fill("#totp", live_code(email) or "")
+        with page.expect_navigation():
+            page.locator("form:has(#totp) [type=submit]").first.click()
+    if urlparse(page.url).path.rstrip("/").endswith(("/login", "/login/two-factor")):
         alerts = page.locator("[role=alert], .error, .errors").all_inner_texts()
         raise AssertionError(f"signing in as {email} failed; the page says: {alerts}")
 

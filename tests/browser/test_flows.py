@@ -21,6 +21,7 @@ from tests.browser.helpers import (
     DEMO_PASSWORD,
     assert_accessible,
     assert_page_structure,
+    live_code,
     live_db,
     login_as,
     press_button,
@@ -107,7 +108,9 @@ def test_organisation_orders_the_co_development_series(page: Page):
 
 
 def api_token(api: APIRequestContext, email: str) -> dict[str, str]:
-    answer = api.post("/api/v1/auth/token", data={"email": email, "password": DEMO_PASSWORD})
+    body = {"email": email, "password": DEMO_PASSWORD}
+    code = live_code(email)  # staff only
+    answer = api.post("/api/v1/auth/token", data={**body, "totp": code} if code else body)
     assert answer.status == 200, answer.text()
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 

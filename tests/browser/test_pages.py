@@ -34,6 +34,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from tests.browser.helpers import (
+    DEMO_PASSWORD,
     assert_accessible,
     assert_fits,
     assert_page_structure,
@@ -54,6 +55,7 @@ ADMIN = "admin@demo.test"
 PARTICIPANT = "raati@demo.test"  # chair of the client panel, member of the co-development group
 CLIENT = "asiakas@demo.test"  # a panel member who has not evaluated the past panel meeting
 PENDING_ORG = "org3@demo.test"  # admin of an organisation waiting for the bank's approval
+NEW_STAFF = "uusi-koordinaattori@demo.test"  # made by demo_ids without a two-factor secret
 INVITEE = "{invitee}"  # the expert of a pending demo invitation (looked up)
 PAYEE = "{payee}"  # the expert of the demo payout waiting for approval (looked up)
 DISPUTED_EXPERT = "{disputed_expert}"  # the expert of the demo's disputed report (looked up)
@@ -150,6 +152,20 @@ def calculate_order_price(page: Page) -> Response:
     return response
 
 
+def password_step(email: str) -> Step:
+    """From the sign-in page (where the step pages send a visitor who has not typed a
+    password yet), sign in with the password only: a staff member lands on the next step."""
+    return submit("form:has(#password)", {"#email": email, "#password": DEMO_PASSWORD})
+
+
+def wrong_second_step(page: Page) -> Response:
+    """The finance user's password, then a code that cannot be right: the error shows."""
+    password_step(FINANCE)(page)
+    response = submit("main form", {"#totp": "12"})(page)
+    expect(page.locator("#totp-error")).to_be_visible()
+    return response
+
+
 def approve_with_a_wrong_code(page: Page) -> Response:
     """Choose the first payout in the queue and approve it with a code that cannot be right."""
     page.locator("input[name=item_ids]").first.check()
@@ -201,6 +217,14 @@ CASES: list[Case] = [
     Case(None, "/password/forgot"),
     Case(None, "/password/forgot", 200, submit("main form"), "empty"),
     Case(None, "/password/reset/{reset_token}"),
+    Case(None, "/login/two-factor", then=password_step(COORDINATOR), note="second step"),
+    Case(None, "/login/two-factor", 422, then=wrong_second_step, note="wrong code"),
+    Case(None, "/login/two-factor/setup", then=password_step(NEW_STAFF), note="set-up"),
+    Case(None, "/login/link"),
+    Case(None, "/login/link", 422, submit("main form"), "empty"),
+    Case(None, "/login/link/{sign_in_token}"),
+    Case(FINANCE, "/login/confirm?next=/finance/batches"),
+    Case(EXPERT, "/account/sign-out-everywhere"),
     Case(None, "/accessibility"),
     Case(None, "/prices"),
     Case(None, PRICE_QUERY),
@@ -332,7 +356,7 @@ CASES: list[Case] = [
     Case(FINANCE, "/finance/batches/{batch}?cursor={first_keys}", note="later page"),
     Case(FINANCE, "/finance/batches?cursor={newest_keys}", note="later page"),
     Case(FINANCE, "/finance/two-factor"),
-    Case(ADMIN, "/finance/two-factor", note="set-up"),
+    Case(ADMIN, "/finance/two-factor", note="enrolled"),
     # Participation: groups, meetings and their records, feedback, reporting back, the
     # anonymous channel (participants, organisations, experts and coordinators).
     Case(PARTICIPANT, "/participation/"),
@@ -437,7 +461,8 @@ LOCALISED: list[tuple[str, Case]] = [
 def demo_ids(live_server) -> dict[str, str]:
     """Order, invitation and applicant ids (and a reset token) from the live demo database."""
     from app.accounts.models import User
-    from app.accounts.services import make_reset_token
+    from app.accounts.services import create_user, make_reset_token
+    from app.accounts.tokens import make_sign_in_token
     from app.bookings.models import Assignment, Invitation, Order
     from app.common.timeutil import utcnow
     from app.organisations.models import Organisation
@@ -536,6 +561,11 @@ def demo_ids(live_server) -> dict[str, str]:
         ids.update(participation_ids(session, now, expert_user))
         ids["reset_token"] = make_reset_token(app.config["SECRET_KEY"],
                                               expert_user("expert24@demo.test"))
+        ids["sign_in_token"] = make_sign_in_token(app.config["SECRET_KEY"],
+                                                  expert_user("expert23@demo.test"))
+        if expert_user(NEW_STAFF) is None:  # a coordinator who has not set up two-factor
+            create_user(NEW_STAFF, DEMO_PASSWORD, "coordinator", "Uusi Koordinaattori")
+            session.commit()
     missing = [f"order_{state}" for state in ORDER_STATES if f"order_{state}" not in ids]
     assert not missing, f"the demo data has no order for {missing}"
     return {key: str(value) for key, value in ids.items()}

@@ -12,6 +12,7 @@ from app.bookings import services as booking_services
 from app.bookings.models import Invitation
 from app.extensions import db
 from tests import factories
+from tests.support.two_factor import sign_in_post
 from tests.web.helpers import csrf_token, logged_in, page, use_english
 
 
@@ -129,7 +130,7 @@ def test_an_expert_of_another_order_cannot_be_slipped_in(app, coordinator, cast)
 
 def test_the_form_needs_a_csrf_token(app, csrf_client, cast):
     login_form = csrf_client.get("/login")
-    signed_in = csrf_client.post("/login", data={
+    signed_in = sign_in_post(csrf_client, "/login", cast.coordinator, {
         "email": cast.coordinator, "password": factories.DEFAULT_PASSWORD,
         "csrf_token": csrf_token(login_form)})
     assert signed_in.status_code == 302

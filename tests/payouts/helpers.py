@@ -13,6 +13,7 @@ from app.experts.services import store_identity_code
 from app.extensions import db
 from app.payouts import services
 from tests import factories
+from tests.support.two_factor import fresh_code
 
 #: Valid test IBANs (check digits right): the bank's own account and experts' accounts.
 BANK_IBAN = "FI2112345600000785"
@@ -28,8 +29,8 @@ def finance_user(**fields):
 
 
 def code(user, now: datetime) -> str:
-    """The user's current two-factor code at ``now``."""
-    return pyotp.TOTP(user.totp_secret).at(now)
+    """A two-factor code of the user at ``now`` that has not been used yet."""
+    return fresh_code(user, now)
 
 
 def helsinki(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:

@@ -6,6 +6,7 @@ import pytest
 
 from app.extensions import db
 from tests import factories
+from tests.factories import DEFAULT_PASSWORD
 from tests.payouts.helpers import approved, code, expert_with_iban, finance_user, payout
 
 
@@ -93,14 +94,17 @@ def test_four_eyes_and_totp_are_403_and_another_finance_user_may_approve(
     assert unknown.status_code == 404
 
 
-def test_finance_without_two_factor_is_told_to_set_it_up(client, api_token, live_now):
-    item = payout()
+def test_finance_without_two_factor_gets_no_token(client, live_now):
+    """Finance signs in with a code: without two-factor authentication there is no token."""
     user = finance_user(totp_secret=None)
     db.session.commit()
-    response = client.post(f"/api/v1/payouts/{item.id}/approve", json={"totp": "123456"},
-                           headers=bearer(client, api_token, user))
-    assert response.status_code == 403
+    body = {"email": user.email, "password": DEFAULT_PASSWORD}
+    response = client.post("/api/v1/auth/token", json=body)
+    assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "totp_required"
+    response = client.post("/api/v1/auth/token", json={**body, "totp": "123456"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "totp_invalid"
 
 
 def test_reject_needs_a_reason_and_the_expert_sees_it(client, api_token, login, finance,

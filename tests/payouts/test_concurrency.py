@@ -28,6 +28,7 @@ from tests.payouts.helpers import (
 )
 from tests.support import concurrency
 from tests.support.databases import on_postgres
+from tests.support.two_factor import sign_in_post
 
 pytestmark = pytest.mark.skipif(
     not on_postgres(),
@@ -157,7 +158,7 @@ def test_concurrent_api_batches_answer_409_not_500(committing_app):
     approved([payout(expert_with_iban(n)) for n in range(2)], approver, NOW)
     db.session.commit()
     client = committing_app.test_client()
-    tokens = [client.post("/api/v1/auth/token", json={
+    tokens = [sign_in_post(client, "/api/v1/auth/token", u.email, {}, json={
         "email": u.email, "password": DEFAULT_PASSWORD},
         environ_base={"REMOTE_ADDR": f"10.0.2.{number + 1}"}).get_json()["token"]
         for number, u in enumerate(team)]

@@ -17,7 +17,8 @@ from app.payouts.models import PayoutBatch, PayoutItem
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD
 from tests.payouts.helpers import approved, code, expert_with_iban, finance_user, payout
-from tests.web.helpers import page
+from tests.support.two_factor import sign_in_post
+from tests.web.helpers import page, redirect_path
 
 
 class SignedInClient:
@@ -30,7 +31,9 @@ class SignedInClient:
     def __init__(self, app, email: str, english: bool):
         self.app = app
         self.client = app.test_client()
-        response = self.post("/login", data={"email": email, "password": DEFAULT_PASSWORD})
+        with app.app_context():
+            response = sign_in_post(self.client, "/login", email,
+                                    {"email": email, "password": DEFAULT_PASSWORD})
         assert response.status_code == 302, page(response)
         if english:
             self.get("/language/en")
@@ -126,13 +129,6 @@ def test_a_forged_approval_of_own_work_is_refused(signed_in, finance, live_now):
     assert status_of(mine.id) == "pending_approval"
 
 
-def test_finance_without_two_factor_sees_how_to_set_it_up(signed_in):
-    user = finance_user(totp_secret=None)
-    item = payout()
-    html = page(signed_in(user, english=True).get("/finance/payouts"))
-    assert checkbox(item) not in html
-    assert "/finance/two-factor" in html
-
 
 def test_reject_on_the_item_page_needs_a_reason(signed_in, finance, live_now):
     item = payout()
@@ -207,22 +203,26 @@ def test_a_batch_with_a_missing_iban_is_refused_on_the_page_with_names(signed_in
 # --- two-factor set-up ----------------------------------------------------------------------
 
 
-def test_two_factor_enrolment_shows_the_key_as_text_and_saves_it_with_a_code(signed_in, live_now):
+def test_two_factor_enrolment_shows_the_key_as_text_and_saves_it_with_a_code(signed_in):
+    """Finance without two-factor authentication sets it up at sign-in, before any page."""
     user = finance_user(totp_secret=None)
-    client = signed_in(user)
-    html = page(client.get("/finance/two-factor"))
+    client = signed_in(user)  # the password is right: on to the set-up
+    assert redirect_path(client.get("/finance/payouts")) == "/login"
+    html = page(client.get("/login/two-factor/setup"))
     uri = re.search(r"(otpauth://totp/[^<\s]+)", html).group(1).replace("&amp;", "&")
     secret = pyotp.parse_uri(uri).secret
     assert " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) in html
     assert "issuer=Kokemuspankki" in uri
     assert "<img" not in html  # no QR image from an outside service
-    assert secret[:8] in page(client.get("/finance/two-factor"))  # the same key again
-    wrong = client.post("/finance/two-factor", data={"code": "12345"})
+    assert secret[:8] in page(client.get("/login/two-factor/setup"))  # the same key again
+    wrong = client.post("/login/two-factor/setup", data={"code": "12345"})
     assert wrong.status_code == 422
-    ok = client.post("/finance/two-factor", data={"code": pyotp.TOTP(secret).at(live_now)})
-    assert ok.status_code == 302
+    ok = client.post("/login/two-factor/setup", data={"code": pyotp.TOTP(secret).now()})
+    assert ok.status_code == 200
+    assert len(re.findall(r'<code class="secret">[0-9a-f]{5}-[0-9a-f]{5}</code>', page(ok))) == 10
     db.session.expire_all()
     assert db.session.get(type(user), user.id).totp_secret == secret
+    assert client.get("/finance/payouts").status_code == 200  # signed in now
 
 
 # --- the expert's money pages ---------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy import event
 from app.extensions import db
 from tests.support import scale
 from tests.support.sql import counted_statements
+from tests.support.two_factor import sign_in_post
 from tests.web.helpers import bearer, logged_in
 
 
@@ -72,8 +73,8 @@ def _reader(client, cast: scale.ScaleCast, case: Case):
     """A function that asks for the case's URL as its person and returns the response."""
     email = getattr(cast, case.who) if case.who else None
     if case.api:
-        response = client.post("/api/v1/auth/token",
-                               json={"email": email, "password": scale.factories.DEFAULT_PASSWORD})
+        response = sign_in_post(client, "/api/v1/auth/token", email, {}, json={
+            "email": email, "password": scale.factories.DEFAULT_PASSWORD})
         assert response.status_code == 200, response.get_data(as_text=True)
         headers = bearer(response.get_json()["token"])
         return lambda: client.get(case.url, headers=headers)

@@ -14,6 +14,7 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD
+from tests.web.helpers import csrf_token
 
 
 def test_the_account_page_links_to_export_and_closing(pair, client, login):
@@ -39,9 +40,10 @@ def test_download_my_data_from_the_page(pair, client, login):
 
 def test_the_export_form_needs_its_csrf_token(pair, csrf_client, login):
     person, _other = pair
-    with csrf_client.session_transaction() as session:
-        session["_user_id"] = str(person.user_id)
-        session["_fresh"] = True
+    email = db.session.get(User, person.user_id).email
+    token = csrf_token(csrf_client.get("/login"))
+    csrf_client.post("/login", data={"email": email, "password": DEFAULT_PASSWORD,
+                                     "csrf_token": token})
     assert csrf_client.get("/account").status_code == 200
     response = csrf_client.post("/account/export")
     assert response.status_code == 400 and response.mimetype != "application/zip"

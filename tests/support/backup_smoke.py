@@ -94,8 +94,12 @@ def smoke(restored: str) -> list[str]:
         done.append(f"read order {order_id} ({title})")
 
         api = app.test_client()
+        with app.app_context():
+            from tests.support.two_factor import staff_code
+
+            code = staff_code(FINANCE_USER)
         response = api.post("/api/v1/auth/token",
-                            json={"email": FINANCE_USER, "password": DEMO_PASSWORD})
+                            json={"email": FINANCE_USER, "password": DEMO_PASSWORD, "totp": code})
         check(response.status_code == 200, f"the finance token answered {response.status_code}")
         headers = {"Authorization": f"Bearer {response.get_json()['token']}"}
         response = api.post("/api/v1/payout-batches", json={}, headers=headers)

@@ -38,8 +38,12 @@ def use_english(client: FlaskClient) -> None:
 def login(
     client: FlaskClient, email: str, password: str = DEFAULT_PASSWORD, **kwargs
 ) -> TestResponse:
-    """Sign in through the login form (CSRF off, as in the ``app`` fixture)."""
-    return client.post("/login", data={"email": email, "password": password}, **kwargs)
+    """Sign in through the login form (CSRF off, as in the ``app`` fixture); staff also send
+    a fresh two-factor code."""
+    from tests.support.two_factor import sign_in_post
+
+    return sign_in_post(client, "/login", email, {"email": email, "password": password},
+                        **kwargs)
 
 
 def logged_in(client: FlaskClient, email: str, password: str = DEFAULT_PASSWORD) -> FlaskClient:
