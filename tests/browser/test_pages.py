@@ -8,7 +8,10 @@ and the cases reuse those cookies), loads the page and checks that the
 answer is the expected status (never 5xx), that ``html[lang]`` is the page's
 language, that there is exactly one ``h1`` and one ``main`` landmark, and that
 axe-core finds nothing. The table runs in Finnish; ``LOCALISED`` repeats key
-pages in Swedish and English.
+pages in Swedish and English. On Finnish and Swedish pages no number is written the
+English way (``30.00 €``, ``562.7 km``) and no date as ISO (``2026-12-11``): the
+Finnish run checks it on every case, and every case runs once more in Swedish without
+axe (``test_page_uses_swedish_number_formats``), which is cheap.
 
 Ids in paths and sign-ins (``{order_filled}``, ``{invitee}`` …) come from the
 live server's demo database (``demo_ids``), so the table never hard-codes them.
@@ -30,7 +33,13 @@ from playwright.sync_api import Browser, Page, Response, expect
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from tests.browser.helpers import assert_accessible, assert_page_structure, live_db, login_as
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_local_number_formats,
+    assert_page_structure,
+    live_db,
+    login_as,
+)
 
 ORG = "org@demo.test"  # admin of Demo hyvinvointialue (orders in every state)
 ORG2 = "org2@demo.test"  # an ordinary member of another organisation
@@ -538,7 +547,7 @@ def signed_in(browser: Browser, browser_context_args: dict):
 
 
 def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
-               language: str = "fi") -> None:
+               language: str = "fi", axe: bool = True) -> None:
     user = case.user.format(**ids) if case.user else None
     page = new_context(storage_state=signed_in(user, language)).new_page()
     path = case.path.format(**ids)
@@ -551,7 +560,10 @@ def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
     assert response.status < 500, f"{path}: {response.status}"
     assert response.status == case.status, f"{path}: {response.status}, not {case.status}"
     assert_page_structure(page, language)
-    assert_accessible(page)
+    if language in ("fi", "sv"):
+        assert_local_number_formats(page)
+    if axe:
+        assert_accessible(page)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
@@ -564,6 +576,13 @@ def test_page_is_accessible_in_finnish(new_context, signed_in, demo_ids, case: C
 def test_key_page_is_accessible_in_other_languages(new_context, signed_in, demo_ids, language,
                                                    case: Case):
     check_page(new_context, signed_in, case, demo_ids, language)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_page_uses_swedish_number_formats(new_context, signed_in, demo_ids, case: Case):
+    """Every case of the table again in Swedish, without axe (the LOCALISED cases run it):
+    the status, the structure and no dot-decimal amount or ISO date on the page."""
+    check_page(new_context, signed_in, case, demo_ids, "sv", axe=False)
 
 
 def test_every_page_has_a_browser_test(live_server, demo_ids):
