@@ -117,15 +117,25 @@ class OrganisationSignup:
     language: str = "fi"
 
 
-def register_organisation(data: OrganisationSignup) -> User:
-    """Create an organisation and its first member, who becomes its administrator."""
-    business_id = normalize_business_id(data.business_id)
-    if business_id is None:
-        raise InvalidInput(
+def business_id_problem(value: str) -> InvalidInput | None:
+    """What is wrong with a business ID given at sign-up (its form or check digit), or None.
+
+    The sign-up page asks this in the same round as its other checks."""
+    if normalize_business_id(value) is None:
+        return InvalidInput(
             "The business ID is not valid. It looks like 1234567-8.",
             code="invalid_business_id",
             field="business_id",
         )
+    return None
+
+
+def register_organisation(data: OrganisationSignup) -> User:
+    """Create an organisation and its first member, who becomes its administrator."""
+    problem = business_id_problem(data.business_id)
+    if problem is not None:
+        raise problem
+    business_id = normalize_business_id(data.business_id)
     if db.session.scalar(select(Organisation).where(Organisation.business_id == business_id)):
         raise Conflict(
             "This organisation is already registered. Ask its administrator to invite you.",

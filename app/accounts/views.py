@@ -446,6 +446,12 @@ def register_organisation():
         else:
             db.session.commit()
             return _signed_up(data.email, data.password, created=True)
+    elif form.is_submitted() and form.business_id.data and not form.business_id.errors:
+        # Every check in one round: the business ID's check digit too, not only after
+        # the other fields are right.
+        problem = services.business_id_problem(form.business_id.data)
+        if problem is not None:
+            attach_error(form, problem)
     return render_template("accounts/register_organisation.html", form=form), _form_status(form)
 
 

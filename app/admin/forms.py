@@ -66,8 +66,8 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("What was done"), choices=[], validate_choice=False)
     object_type = SelectField(_l("Type of object"), choices=[], validate_choice=False)
     object_id = StringField(_l("Number of the object"), validators=[Optional(), Length(max=64)])
-    start = StringField(_l("From day"), description=_l("For example 2026-11-30."))
-    end = StringField(_l("Until day"), description=_l("For example 2026-11-30."))
+    start = StringField(_l("From day"), description=_l("For example 30.11.2026."))
+    end = StringField(_l("Until day"), description=_l("For example 30.11.2026."))
 
 
 class UserSearchForm(FlaskForm):

@@ -87,13 +87,18 @@ def _actor(raw: str, field: str) -> int | None:
 
 
 def _day(raw: str, field: str) -> date | None:
+    """A day as the pages write it (30.11.2026) or as the API does (2026-11-30)."""
     value = (raw or "").strip()
     if not value:
         return None
     try:
+        if "." in value:
+            day, month, year = value.rstrip(".").split(".")
+            return date(int(year), int(month), int(day))
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput("Give the date as YYYY-MM-DD.", field=field) from None
+        raise InvalidInput("Give the date as day.month.year, for example 30.11.2026.",
+                           field=field) from None
 
 
 def filtered(filters: AuditFilters) -> Select:

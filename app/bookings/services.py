@@ -77,55 +77,81 @@ class OrderRequest:
     extra: dict = field(default_factory=dict)
 
 
-def validate_order_request(data: OrderRequest, now: datetime) -> dict:
-    """Check an order request; returns the resolved objects or raises `InvalidInput`."""
+def order_request_problems(data: OrderRequest, now: datetime) -> tuple[dict, list[InvalidInput]]:
+    """Every problem of an order request at once, and the objects it names.
+
+    The page shows all problems in one round; `validate_order_request` (the API and
+    `create_order`) raises the first. A problem of one session's start or length has
+    ``session_index`` set: the position of that session in ``data.sessions``.
+    """
+    problems: list[InvalidInput] = []
     if not data.title.strip():
-        raise InvalidInput("Give the order a title.", code="missing_title", field="title")
+        problems.append(InvalidInput("Give the order a title.", code="missing_title",
+                                     field="title"))
     kind = db.session.scalar(select(AssignmentType).where(
         AssignmentType.code == data.assignment_type, AssignmentType.active.is_(True)))
     if kind is None:
-        raise InvalidInput("Choose the type of work.", code="unknown_assignment_type",
-                           field="assignment_type")
-    if not data.expertise_areas:
-        raise InvalidInput("Choose at least one expertise area.", code="missing_expertise_area",
-                           field="expertise_areas")
+        problems.append(InvalidInput("Choose the type of work.",
+                                     code="unknown_assignment_type", field="assignment_type"))
     areas = list(db.session.scalars(
         select(ExpertiseArea).where(ExpertiseArea.slug.in_(data.expertise_areas),
                                     ExpertiseArea.active.is_(True))))
-    if len(areas) != len(set(data.expertise_areas)):
-        raise InvalidInput("Unknown expertise area.", code="unknown_expertise_area",
-                           field="expertise_areas")
+    if not data.expertise_areas:
+        problems.append(InvalidInput("Choose at least one expertise area.",
+                                     code="missing_expertise_area", field="expertise_areas"))
+    elif len(areas) != len(set(data.expertise_areas)):
+        problems.append(InvalidInput("Unknown expertise area.", code="unknown_expertise_area",
+                                     field="expertise_areas"))
     if data.language not in WORK_LANGUAGES:
-        raise InvalidInput("Choose the language of the work.", code="unknown_language",
-                           field="language")
-    if not 1 <= data.experts_needed <= MAX_EXPERTS:
-        raise InvalidInput("Ask for 1–50 experts.", code="invalid_experts_needed",
-                           field="experts_needed")
+        problems.append(InvalidInput("Choose the language of the work.",
+                                     code="unknown_language", field="language"))
+    if not isinstance(data.experts_needed, int) or not 1 <= data.experts_needed <= MAX_EXPERTS:
+        problems.append(InvalidInput("Ask for 1–50 experts.", code="invalid_experts_needed",
+                                     field="experts_needed"))
     if not data.sessions:
-        raise InvalidInput("Give the date and time.", code="missing_sessions",
-                           field="starts_at")
-    for session in data.sessions:
+        problems.append(InvalidInput("Give the date and time.", code="missing_sessions",
+                                     field="starts_at"))
+    for index, session in enumerate(data.sessions):
         if session.starts_at <= now:
-            raise InvalidInput("The start time must be in the future.",
-                               code="start_in_past", field="starts_at")
+            problem = InvalidInput("The start time must be in the future.",
+                                   code="start_in_past", field="starts_at")
+            problem.session_index = index
+            problems.append(problem)
         if not 1 <= session.duration_minutes <= 1440:
-            raise InvalidInput("The length must be 1–1440 minutes.", code="invalid_duration",
-                               field="duration_minutes")
+            problem = InvalidInput("The length must be 1–1440 minutes.",
+                                   code="invalid_duration", field="duration_minutes")
+            problem.session_index = index
+            problems.append(problem)
     municipality = None
     if not data.remote:
         municipality = db.session.get(Municipality, data.municipality_code or "")
         if municipality is None:
-            raise InvalidInput("Choose the municipality of the place, or choose remote work.",
-                               code="unknown_municipality", field="municipality_code")
-    first = min(s.starts_at for s in data.sessions)
-    if data.deadline_at is not None and not now < data.deadline_at <= first:
-        raise InvalidInput("The deadline must be between now and the start.",
-                           code="invalid_deadline", field="deadline_at")
-    schedule = schedule_in_force(to_helsinki(first).date())
-    if kind.code not in fee_rules(schedule):
-        raise InvalidInput("This type of work has no fee on that date.",
-                           code="unknown_assignment_type", field="assignment_type")
-    return {"kind": kind, "areas": areas, "municipality": municipality, "schedule": schedule}
+            problems.append(InvalidInput(
+                "Choose the municipality of the place, or choose remote work.",
+                code="unknown_municipality", field="municipality_code"))
+    schedule = None
+    if data.sessions:
+        first = min(s.starts_at for s in data.sessions)
+        if data.deadline_at is not None and not now < data.deadline_at <= first:
+            problems.append(InvalidInput("The deadline must be between now and the start.",
+                                         code="invalid_deadline", field="deadline_at"))
+        schedule = schedule_in_force(to_helsinki(first).date())
+        if kind is not None and kind.code not in fee_rules(schedule):
+            problems.append(InvalidInput("This type of work has no fee on that date.",
+                                         code="unknown_assignment_type",
+                                         field="assignment_type"))
+    resolved = {"kind": kind, "areas": areas, "municipality": municipality,
+                "schedule": schedule}
+    return resolved, problems
+
+
+def validate_order_request(data: OrderRequest, now: datetime) -> dict:
+    """Check an order request; returns the resolved objects or raises the first problem
+    (`InvalidInput`) that `order_request_problems` finds."""
+    resolved, problems = order_request_problems(data, now)
+    if problems:
+        raise problems[0]
+    return resolved
 
 
 def create_order(actor: User, data: OrderRequest, now: datetime | None = None) -> Order:

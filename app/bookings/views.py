@@ -61,7 +61,7 @@ from app.reference.queries import expertise_areas, municipality_choices
 from app.web.actions import attempt, guard
 from app.web.fields_errors import fee_error_text
 from app.web.forms import attach_error
-from app.web.templating import current_language, localized_name
+from app.web.templating import current_language, line_formats, localized_date, localized_name
 
 bp = Blueprint("bookings", __name__, url_prefix="/organisation/orders")
 #: The receipts of work reports, for the people who check them.
@@ -79,22 +79,63 @@ def _with_choices(form: OrderForm) -> OrderForm:
 
 
 def session_requests(form: OrderForm) -> list[services.SessionRequest]:
-    """The sessions the form describes (one, or three for the series)."""
+    """The sessions the form describes (one, or three for the series).
+
+    In the series each date must come after the one before; a date out of order is an
+    error on that field (never silently re-sorted), as is a missing date.
+    """
     start: time = form.start_time.data
     minutes = form.duration_minutes.data
     if form.kind.data != services.CO_DEVELOPMENT_TEMPLATE:
         return [services.SessionRequest(helsinki_to_utc(form.date.data, start), minutes)]
     days = [form.date.data, form.second_date.data, form.third_date.data]
-    missing = [f for f, d in zip((form.second_date, form.third_date), days[1:], strict=True)
-               if d is None]
-    for field in missing:
-        field.errors = list(field.errors) + [_("Give the date of each session of the series.")]
-    if missing:
+    later = (form.second_date, form.third_date)
+    problems = {}
+    for position, (field, day) in enumerate(zip(later, days[1:], strict=True), 2):
+        if day is None:
+            if not field.errors:
+                problems[field] = _("Give the date of each session of the series.")
+        elif days[position - 2] is not None and day <= days[position - 2]:
+            problems[field] = _(
+                "Session %(num)s must be after session %(before)s (%(date)s). Check the "
+                "order of the dates.", num=position, before=position - 1,
+                date=localized_date(days[position - 2]))
+    for field, message in problems.items():
+        field.errors = list(field.errors) + [message]
+    if problems or None in days:
         return []
     return [
         services.SessionRequest(helsinki_to_utc(day, start), minutes, str(title), str(agenda))
         for day, (title, agenda) in zip(days, services.CO_DEVELOPMENT_SESSIONS, strict=True)
     ]
+
+
+#: The form field of each field the order service names (the service speaks of the
+#: sessions' start; the form has a date field per session).
+SERVICE_FIELDS = {"deadline_at": "deadline_date"}
+SESSION_DATE_FIELDS = ("date", "second_date", "third_date")
+
+
+def show_order_problems(form: OrderForm, sessions) -> bool:
+    """Check what the form says with the order service's rules too, in the same round as
+    the form's own checks, and show each problem next to its field (a field that already
+    has an error keeps only that). True when the service found problems."""
+    _resolved, problems = services.order_request_problems(order_request(form, sessions),
+                                                          utcnow())
+    for problem in problems:
+        if problem.code == "missing_sessions":
+            continue  # the date and time fields already say what is missing
+        name = SERVICE_FIELDS.get(problem.field, problem.field)
+        if problem.field == "starts_at":
+            name = SESSION_DATE_FIELDS[getattr(problem, "session_index", 0)]
+        field = getattr(form, name or "", None)
+        if field is not None and field.errors:
+            continue
+        if field is not None and problem.field != name:
+            field.errors = list(field.errors) + [translated(problem)]
+        else:
+            attach_error(form, problem)
+    return bool(problems)
 
 
 def order_request(form: OrderForm, sessions) -> services.OrderRequest:
@@ -104,7 +145,8 @@ def order_request(form: OrderForm, sessions) -> services.OrderRequest:
     return services.OrderRequest(
         title=form.title.data or "", assignment_type=form.assignment_type.data,
         expertise_areas=list(form.expertise_areas.data or []), language=form.language.data,
-        experts_needed=form.experts_needed.data, sessions=sessions, remote=form.remote.data,
+        experts_needed=form.experts_needed.data or 0, sessions=sessions,
+        remote=form.remote.data,
         municipality_code=form.municipality_code.data or None,
         description=form.description.data or "", address=form.address.data or "",
         audience=form.audience.data or "", accessibility=form.accessibility.data or "",
@@ -141,7 +183,10 @@ def new_order():
         valid = form.validate_on_submit()
         sessions = session_requests(form) if valid or _has_times(form) else []
         estimate, estimate_note = form_estimate(form, sessions)
-        if valid and sessions and request.form.get("action") == "submit":
+        sending = request.form.get("action") == "submit"
+        if sending and show_order_problems(form, sessions):
+            valid = False
+        if valid and sessions and sending:
             try:
                 order = services.create_order(current_user, order_request(form, sessions))
             except DomainError as error:
@@ -448,7 +493,7 @@ def report(assignment_id: int):
     status = 422 if request.method == "POST" and (form.errors or error_text) else 200
     return render_template("bookings/report.html", form=form, assignment=assignment,
                            order=assignment.order, priced=priced, error_text=error_text,
-                           lines=[(describe_line(line, _), line.amount)
+                           lines=[(describe_line(line, _, **line_formats()), line.amount)
                                   for line in priced.lines] if priced else []), status
 
 

@@ -374,33 +374,46 @@ def compute_payout(
     )
 
 
-def describe_line(line: Line, gettext: Callable[[str], str] = lambda text: text) -> str:
+def describe_line(
+    line: Line,
+    gettext: Callable[[str], str] = lambda text: text,
+    *,
+    quantity: Callable[[Decimal], str] | None = None,
+    money: Callable[[Decimal], str] | None = None,
+    rate: Callable[[Decimal], str] | None = None,
+) -> str:
     """A short description of a line, e.g. "Car: 84 km × 0.55 €/km".
 
-    ``gettext`` translates each English msgid (pass Flask-Babel's ``gettext``);
-    the %-placeholders are filled in after translation.
+    ``gettext`` translates each English msgid (pass Flask-Babel's ``gettext``); the
+    %-placeholders are filled in after translation. The numbers are machine formats
+    ("30.00 €", "0.55 €/km", as the API shows them) unless the caller passes formatters in
+    the page's language: ``quantity`` (kilometres, units), ``money`` (an amount with its
+    currency) and ``rate`` (a per-km rate with its unit), e.g.
+    `app.web.templating.line_formats`. The engine itself never formats for a locale.
     """
+    quantity = quantity or _format_quantity
+    money = money or _machine_money
+    rate = rate or _machine_rate
     if line.kind == "fee":
-        return gettext("Fee: %(units)s × %(price)s €") % {
-            "units": _format_quantity(line.quantity),
-            "price": format_eur(line.unit_price),
+        return gettext("Fee: %(units)s × %(price)s") % {
+            "units": quantity(line.quantity),
+            "price": money(line.unit_price),
         }
     if line.kind == "car" and line.passengers:
         supplement = line.passengers * line.passenger_rate
         return gettext(
-            "Car: %(km)s km × %(rate)s €/km (car %(car)s €/km, passengers %(passengers)s × "
-            "%(passenger)s €/km)"
+            "Car: %(km)s km × %(rate)s (car %(car)s, passengers %(passengers)s × %(passenger)s)"
         ) % {
-            "km": _format_quantity(line.quantity),
-            "rate": _format_rate(line.unit_price),
-            "car": _format_rate(line.unit_price - supplement),
+            "km": quantity(line.quantity),
+            "rate": rate(line.unit_price),
+            "car": rate(line.unit_price - supplement),
             "passengers": line.passengers,
-            "passenger": _format_rate(line.passenger_rate),
+            "passenger": rate(line.passenger_rate),
         }
     if line.kind == "car":
-        return gettext("Car: %(km)s km × %(rate)s €/km") % {
-            "km": _format_quantity(line.quantity),
-            "rate": _format_rate(line.unit_price),
+        return gettext("Car: %(km)s km × %(rate)s") % {
+            "km": quantity(line.quantity),
+            "rate": rate(line.unit_price),
         }
     if line.kind == "public_transport":
         return gettext("Public transport tickets")
@@ -478,6 +491,16 @@ def _format_quantity(value: Decimal | None) -> str:
         return ""
     normal = value.normalize()
     return f"{normal:f}"
+
+
+def _machine_money(value: Decimal) -> str:
+    """An amount as the API describes it: "30.00 €"."""
+    return f"{format_eur(value)} €"
+
+
+def _machine_rate(value: Decimal) -> str:
+    """A per-km rate as the API describes it: "0.55 €/km"."""
+    return f"{_format_rate(value)} €/km"
 
 
 def _format_rate(value: Decimal | None) -> str:

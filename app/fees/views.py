@@ -20,7 +20,7 @@ from app.fees.forms import AssignmentTypeForm, QuoteForm, TravelRatesForm, sched
 from app.fees.rules import TravelClaim, describe_line
 from app.web.fields_errors import fee_error_text
 from app.web.forms import attach_error
-from app.web.templating import localized_name
+from app.web.templating import line_formats, localized_name
 
 bp = Blueprint("fees", __name__)
 
@@ -48,7 +48,8 @@ def prices():
             travel = None if form.remote.data else TravelClaim.from_mapping(form.travel_fields())
             result = services.quote(form.assignment_type.data, form.duration_minutes.data,
                                     form.date.data, remote=form.remote.data, travel=travel)
-            lines = [(describe_line(line, _), line.amount) for line in result.lines]
+            lines = [(describe_line(line, _, **line_formats()), line.amount)
+                     for line in result.lines]
         except FeeError as fee_error:
             error = fee_error_text(fee_error)
     status = 422 if request.args and (form.errors or error) else 200

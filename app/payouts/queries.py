@@ -19,6 +19,7 @@ from app.extensions import db
 from app.fees.errors import FeeError
 from app.fees.rules import describe_line
 from app.payouts.models import PayoutBatch, PayoutItem
+from app.web.templating import line_formats
 
 #: Rejected payout items are not earnings; every other state is (or will be) paid.
 NOT_EARNED_STATUSES = ("rejected",)
@@ -281,7 +282,8 @@ def explain_item(item: PayoutItem) -> Explanation:
         if priced is not None and (priced.fee, priced.travel, priced.per_diem) == (
                 item.fee, item.travel, item.per_diem):
             return Explanation(
-                [(describe_line(line, gettext), line.amount) for line in priced.lines], False)
+                [(describe_line(line, gettext, **line_formats()), line.amount)
+                 for line in priced.lines], False)
     lines = [(gettext("Fee"), item.fee)]
     if item.travel:
         lines.append((gettext("Travel costs"), item.travel))

@@ -140,8 +140,15 @@ def _queue_page(status: str | None, form: ApproveForm | None = None, code: int =
         "payouts/queue.html", page=page, items=page.items, status=status or "all",
         count=queries.payout_count(status), statuses=PAYOUT_ITEM_STATUSES, blocked=blocked,
         approvable=[i for i in pending if i.id not in blocked],
-        form=form or ApproveForm(formdata=None),
+        form=form or ApproveForm(formdata=None), selected=_chosen_ids(form),
     ), code
+
+
+def _chosen_ids(form: ApproveForm | None) -> set[int]:
+    """The payouts ticked when the approval was sent: shown ticked again after an error."""
+    if form is None:
+        return set()
+    return {int(value) for value in request.form.getlist("item_ids") if value.isdigit()}
 
 
 @bp.route("/payouts")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms.widgets import TextInput
@@ -20,6 +21,21 @@ class LocalDecimalField(DecimalField):
     """
 
     widget = TextInput()
+
+    def _value(self):
+        """The value shown back in the page's number format (12,50 in Finnish and Swedish),
+        or exactly what the user typed when the form is shown again."""
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        number = Decimal(self.data)
+        if self.places is not None:
+            places = self.places
+            number = number.quantize(Decimal(1).scaleb(-places))
+        else:
+            places = max(0, -number.normalize().as_tuple().exponent)
+        return format_decimal(number, format="0" + ("." + "0" * places if places else ""))
 
     def process_formdata(self, valuelist):
         if not valuelist:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -17,13 +18,24 @@ def current_language() -> str:
     return str(get_locale() or "fi")
 
 
-def helsinki_datetime(moment: datetime | None, style: str = "short") -> str:
-    """A stored UTC time shown in Helsinki time in the page's language."""
+#: Date and time patterns of each language (CLDR's Swedish default is ISO, "2026-12-11 17:00",
+#: which Swedish speakers in Finland do not use): 1.12.2026 klo 17.00, 1.12.2026 kl. 17.00,
+#: 1 Dec 2026, 17:00.
+DATETIME_PATTERNS = {"fi": "d.M.yyyy 'klo' H.mm", "sv": "d.M.yyyy 'kl.' H.mm",
+                     "en": "d MMM yyyy, HH:mm"}
+DATE_PATTERNS = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMM yyyy"}
+
+
+def helsinki_datetime(moment: datetime | None, style: str | None = None) -> str:
+    """A stored UTC time shown in Helsinki time in the page's language.
+
+    ``style`` is accepted for old callers and ignored: every page uses one pattern per
+    language so that dates never mix formats.
+    """
     if moment is None:
         return ""
-    return format_datetime(
-        to_helsinki(moment), "d.M.yyyy 'klo' H.mm" if current_language() == "fi" else style
-    )
+    return format_datetime(to_helsinki(moment), DATETIME_PATTERNS.get(current_language(),
+                                                                       DATETIME_PATTERNS["en"]))
 
 
 def euros(amount: Decimal | None) -> str:
@@ -44,9 +56,60 @@ def per_km_rate(amount: Decimal | None) -> str:
 
 
 def localized_date(day: date | None) -> str:
+    """A calendar date: 1.12.2026 (fi, sv) or 1 Dec 2026 (en)."""
     if day is None:
         return ""
-    return format_date(day, "d.M.yyyy" if current_language() in ("fi", "sv") else "medium")
+    return format_date(day, DATE_PATTERNS.get(current_language(), DATE_PATTERNS["en"]))
+
+
+def decimal_number(value: Decimal | int | float | None, places: int | None = None) -> str:
+    """A number in the page's language: 1 234,5 (fi, sv) or 1,234.5 (en).
+
+    Without ``places`` every significant decimal is shown (12.50 → 12,5); with it exactly
+    that many (0.0 km stays "0,0").
+    """
+    if value is None:
+        return ""
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if places is None:
+        places = max(0, -number.normalize().as_tuple().exponent)
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(number, format=pattern)
+
+
+def kilometres(value: Decimal | int | float | None, places: int | None = None) -> str:
+    """A distance, e.g. "562,7 km" (fi, sv) or "562.7 km" (en)."""
+    return "" if value is None else f"{decimal_number(value, places)}\u00a0km"
+
+
+_MACHINE_DECIMAL = re.compile(r"-?\d+\.\d+")
+_MACHINE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def machine_value(value: object) -> str:
+    """A value stored as machine text (an audit entry's details) in the page's format:
+    "24.50" → 24,50 and "2026-12-15" → 15.12.2026 in Finnish; anything else as it is."""
+    if isinstance(value, (Decimal, float)) or (
+            isinstance(value, str) and _MACHINE_DECIMAL.fullmatch(value)):
+        return decimal_number(Decimal(str(value)))
+    if isinstance(value, str) and _MACHINE_DATE.fullmatch(value):
+        try:
+            return localized_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, str) and _MACHINE_DATE.match(value) and "T" in value:
+        try:
+            return helsinki_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def line_formats() -> dict:
+    """Formatters for `app.fees.rules.describe_line` in the page's language (pass as
+    keyword arguments): quantities, euros and per-km rates."""
+    return {"quantity": decimal_number, "money": euros,
+            "rate": lambda amount: per_km_rate(amount) + "/km"}
 
 
 def localized_name(obj) -> str:
@@ -67,6 +130,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["eur"] = euros
     app.jinja_env.filters["rate"] = per_km_rate
     app.jinja_env.filters["day"] = localized_date
+    # "percent" and "whole_number" come from app.payouts.views, "km" (a bare figure) from
+    # app.matching.views, "decimal" (two places) from app.participation.texts.
+    app.jinja_env.filters["number"] = decimal_number
+    app.jinja_env.filters["distance"] = kilometres
+    app.jinja_env.filters["machine_value"] = machine_value
     app.jinja_env.filters["localized"] = localized_name
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["link"] = absolute_url

@@ -187,3 +187,18 @@ def test_invalid_fields_are_shown_next_to_the_field(app, client, field, value):
     assert response.status_code in (200, 422)
     assert field_error(response, field)
     assert counts(app) == before
+
+
+def test_an_invalid_business_id_is_reported_with_the_other_errors(app, client):
+    """Every check in one round: a missing name and a wrong check digit are both shown,
+    not the business ID only after the rest is right (issue 14)."""
+    use_english(client)
+    data = signup_data(business_id=wrong_check_digit(factories.unique_business_id()),
+                       organisation_name="", full_name="")
+    before = counts(app)
+    response = client.post("/register/organisation", data=data)
+    assert response.status_code == 422
+    assert "business ID is not valid" in (field_error(response, "business_id") or "")
+    assert field_error(response, "organisation_name")
+    assert field_error(response, "full_name")
+    assert counts(app) == before

@@ -186,3 +186,17 @@ def test_identity_code_reads_and_data_exports_appear_in_the_audit_log(client, ap
     assert [(e["actor_id"], e["object_type"]) for e in reads["items"]] == [
         (finance.id, "expert_profile")]
     assert [e["object_id"] for e in exports["items"]] == [str(expert.user_id)]
+
+
+def test_the_audit_filter_takes_days_as_the_pages_write_them():
+    """The hint says 30.11.2026; that form and the API's 2026-11-30 give the same day."""
+    from datetime import date
+
+    from app.audit.queries import _day
+    from app.common.errors import InvalidInput
+
+    assert _day("30.11.2026", "from") == _day("2026-11-30", "from") == date(2026, 11, 30)
+    assert _day(" 1.2.2026 ", "to") == date(2026, 2, 1)
+    for wrong in ("31.2.2026", "30.11", "eilen", "2026-13-01"):
+        with pytest.raises(InvalidInput):
+            _day(wrong, "from")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlparse
@@ -247,3 +248,30 @@ def assert_security_headers(response: Response, signed_in: bool) -> None:
     if signed_in:
         assert "no-store" in headers.get("cache-control", ""), f"{where}: may be cached"
 
+#: What the number-format scan looks at: the page's visible text and the values of its text
+#: inputs (a decimal field shown again must say 12,5 in Finnish and Swedish).
+_PAGE_TEXT = """() => [document.body.innerText,
+    ...Array.from(document.querySelectorAll("input[type=text], input:not([type])"),
+                  input => input.value)].join("\\n")"""
+#: Times after "klo"/"kl." (17.00, and a range 17.00–18.30) are Finnish and Swedish times;
+#: "WCAG 2.1" is the name of a standard, not an amount.
+_TIMES = re.compile(r"\b(?:klo|kl\.)\s+\d{1,2}\.\d{2}(?:\s*[–-]\s*\d{1,2}\.\d{2})?"
+                    r"|\bWCAG \d\.\d\b")
+#: Dates as the pages write them: 1.12.2026 and 1.12.
+_DATES = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.(?:\d{4})?(?![\d])")
+#: A number with a decimal point (30.00, 0.55, 562.7) or an ISO date (2026-12-11).
+_DOT_DECIMAL = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w.])|\b\d{4}-\d{2}-\d{2}\b")
+
+
+def dot_decimals(text: str) -> list[str]:
+    """The numbers in ``text`` written the English way (or as ISO dates), with their
+    surroundings; Finnish and Swedish write 30,00 €, 562,7 km and 1.12.2026 klo 17.00."""
+    text = _DATES.sub("D", _TIMES.sub("T", text))
+    return [text[max(0, m.start() - 25):m.end() + 10].replace("\n", " ")
+            for m in _DOT_DECIMAL.finditer(text)]
+
+
+def assert_local_number_formats(page: Page) -> None:
+    """Fail when a Finnish or Swedish page shows a dot-decimal amount or an ISO date."""
+    found = dot_decimals(page.evaluate(_PAGE_TEXT))
+    assert not found, f"{page.url}: numbers or dates in English format: {found}"

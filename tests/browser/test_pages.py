@@ -11,7 +11,11 @@ used twice, that axe-core finds nothing, that the answer carries the security he
 CSP without 'unsafe-inline', no-store for a signed-in user), and then — on the same loaded
 page — that nothing is cut off at 1280 px and that the page does not scroll sideways at
 320 px (only a focusable, labelled table-scroll region may scroll inside itself). The table
-runs in Finnish; ``LOCALISED`` repeats key pages in Swedish and English.
+runs in Finnish; ``LOCALISED`` repeats key pages in Swedish and English. On Finnish and
+Swedish pages no number is written the English way (``30.00 €``, ``562.7 km``) and no date
+as ISO (``2026-12-11``): the Finnish run checks it on every case, and every case runs once
+more in Swedish without axe and the width checks
+(``test_page_uses_swedish_number_formats``), which is cheap.
 
 Ids in paths and sign-ins (``{order_filled}``, ``{invitee}`` …) come from the
 live server's demo database (``demo_ids``), so the table never hard-codes them.
@@ -37,6 +41,7 @@ from tests.browser.helpers import (
     DEMO_PASSWORD,
     assert_accessible,
     assert_fits,
+    assert_local_number_formats,
     assert_page_structure,
     assert_security_headers,
     assert_unique_ids,
@@ -414,7 +419,7 @@ CASES: list[Case] = [
     Case(ADMIN, "/admin/audit?limit=2", 200, follow("a[rel=next]"), "second page"),
     Case(ADMIN, "/admin/audit?start=eilen", 422, note="bad date"),
     Case(ADMIN, "/admin/areas"),
-    Case(ADMIN, "/admin/areas", 422, submit('form[action$="#add"]'), "empty"),
+    Case(ADMIN, "/admin/areas", 422, submit('form:has(#name_fi)'), "empty"),
     Case(ADMIN, "/admin/areas/{area}"),
     Case(ADMIN, "/finance/wage-types"),
     Case(ADMIN, "/finance/wage-types", 422, submit("main form", {"#wt_fee": ""}), "empty"),
@@ -637,7 +642,7 @@ def signed_in(browser: Browser, browser_context_args: dict):
 
 
 def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
-               language: str = "fi") -> None:
+               language: str = "fi", axe: bool = True) -> None:
     user = case.user.format(**ids) if case.user else None
     page = new_context(storage_state=signed_in(user, language)).new_page()
     path = case.path.format(**ids)
@@ -651,12 +656,15 @@ def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
     assert response.status == case.status, f"{path}: {response.status}, not {case.status}"
     assert_security_headers(response, signed_in=user is not None)
     assert_page_structure(page, language)
-    assert_unique_ids(page)
-    assert_accessible(page)
-    # Reflow on the same loaded page: nothing cut off on a laptop, no sideways scrolling on
-    # a 320 px phone (WCAG 1.4.10).
-    assert_fits(page, 1280)
-    assert_fits(page, 320)
+    if language in ("fi", "sv"):
+        assert_local_number_formats(page)
+    if axe:
+        assert_unique_ids(page)
+        assert_accessible(page)
+        # Reflow on the same loaded page: nothing cut off on a laptop, no sideways scrolling
+        # on a 320 px phone (WCAG 1.4.10).
+        assert_fits(page, 1280)
+        assert_fits(page, 320)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
@@ -669,6 +677,13 @@ def test_page_is_accessible_in_finnish(new_context, signed_in, demo_ids, case: C
 def test_key_page_is_accessible_in_other_languages(new_context, signed_in, demo_ids, language,
                                                    case: Case):
     check_page(new_context, signed_in, case, demo_ids, language)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_page_uses_swedish_number_formats(new_context, signed_in, demo_ids, case: Case):
+    """Every case of the table again in Swedish, without axe (the LOCALISED cases run it):
+    the status, the structure and no dot-decimal amount or ISO date on the page."""
+    check_page(new_context, signed_in, case, demo_ids, "sv", axe=False)
 
 
 def test_every_page_has_a_browser_test(live_server, demo_ids):

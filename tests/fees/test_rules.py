@@ -705,7 +705,7 @@ def test_describe_lines_in_english():
 
 
 def test_describe_line_translates_before_filling_in():
-    finnish = {"Car: %(km)s km × %(rate)s €/km": "Oma auto: %(km)s km × %(rate)s €/km"}
+    finnish = {"Car: %(km)s km × %(rate)s": "Oma auto: %(km)s km × %(rate)s"}
     asked = []
 
     def gettext(msgid: str) -> str:
@@ -715,7 +715,22 @@ def test_describe_line_translates_before_filling_in():
     rates = TravelRates(2030, Decimal("0.5250"), Decimal("0.0400"), Decimal(25), Decimal(54))
     quote = compute_quote(LECTURE, 45, remote=False, travel=trip(km_driven="84.0"), rates=rates)
     assert describe_line(quote.lines[1], gettext) == "Oma auto: 84 km × 0.525 €/km"
-    assert asked == ["Car: %(km)s km × %(rate)s €/km"]
+    assert asked == ["Car: %(km)s km × %(rate)s"]
+
+
+def test_describe_line_uses_the_callers_number_formats():
+    """The engine formats nothing for a locale itself: the page passes its formatters, and
+    every number of the line (units, price, km, each rate) goes through them."""
+    rates = TravelRates(2030, Decimal("0.5250"), Decimal("0.0400"), Decimal(25), Decimal(54))
+    quote = compute_quote(LECTURE, 46, remote=False,
+                          travel=trip(km_driven="84.5", passengers=1), rates=rates)
+    formats = {"quantity": lambda v: f"{v:f}".replace(".", ","),
+               "money": lambda v: f"{v:.2f} €".replace(".", ","),
+               "rate": lambda v: f"{v.normalize():f} €/km".replace(".", ",")}
+    assert [describe_line(line, **formats) for line in quote.lines] == [
+        "Fee: 2 × 30,00 €",
+        "Car: 84,5 km × 0,565 €/km (car 0,525 €/km, passengers 1 × 0,04 €/km)",
+    ]
 
 
 # --- properties ---------------------------------------------------------------------------

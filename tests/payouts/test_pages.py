@@ -120,6 +120,26 @@ def test_approve_several_with_one_code_on_the_page(signed_in, finance, live_now)
     assert {status_of(i.id) for i in items} == {"approved"}
 
 
+def test_a_wrong_code_keeps_the_chosen_payouts_chosen(signed_in, finance, live_now):
+    """Issue 14: after a wrong code the same payouts are ticked (and only those), the code
+    typed is shown again, and the error summary takes the focus."""
+    chosen, left = payout(), payout(expert_with_iban(1))
+    client = signed_in(finance, english=True)
+    wrong = "000000" if code(finance, live_now) != "000000" else "111111"
+    response = client.post("/finance/payouts/approve",
+                           data={"item_ids": [chosen.id], "totp": wrong})
+    assert response.status_code == 422
+    html = page(response)
+    ticked = set(re.findall(r'<input type="checkbox" name="item_ids" value="(\d+)"[^>]*checked',
+                            html))
+    assert ticked == {str(chosen.id)}
+    assert f'value="{left.id}"' in html  # still listed, not ticked
+    assert re.search(r'id="totp"[^>]*value="' + wrong, html) or re.search(
+        r'value="' + wrong + r'"[^>]*id="totp"', html)
+    assert re.search(r'id="error-summary"[^>]*autofocus', html)
+    assert {status_of(i.id) for i in (chosen, left)} == {"pending_approval"}
+
+
 def test_a_forged_approval_of_own_work_is_refused(signed_in, finance, live_now):
     mine = payout(reported_by=finance)
     client = signed_in(finance, english=True)
