@@ -48,6 +48,7 @@ from tests.browser.helpers import (
     live_db,
     login_as,
 )
+from tests.support.databases import on_postgres
 
 ORG = "org@demo.test"  # admin of Demo hyvinvointialue (orders in every state)
 ORG2 = "org2@demo.test"  # an ordinary member of another organisation
@@ -679,6 +680,8 @@ def test_key_page_is_accessible_in_other_languages(new_context, signed_in, demo_
     check_page(new_context, signed_in, case, demo_ids, language)
 
 
+@pytest.mark.skipif(on_postgres(), reason="the Swedish repeat of the table runs in the SQLite "
+                    "pass only (the number formats do not depend on the database)")
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_page_uses_swedish_number_formats(new_context, signed_in, demo_ids, case: Case):
     """Every case of the table again in Swedish, without axe (the LOCALISED cases run it):
