@@ -7,11 +7,13 @@ and the expert ``expert2@demo.test`` (plays ``expert``: booked, reported, paid, 
 Everybody else is an outsider to them: ``other_expert`` (a verified expert with no work and no
 group), ``other_member`` (``org2@demo.test``, another organisation), ``participant`` (a
 participant in no group), the staff roles and ``anonymous``. Pages are asked with a signed-in
-test client, ``/api/v1`` with each role's bearer token (and no cookie).
+test client, ``/api/v1`` with each role's bearer token (and no cookie); staff sign in and get
+their tokens with a fresh TOTP code (tests/support/two_factor.py), as in production.
 
-For a role that ACCESS does not list, every method of the rule is tried (an empty form or an
-empty JSON object) and must be refused: a redirect to the login page, 401, 403 or 404, and
-the database must be exactly as before (every table but the reference data, row by row).
+For a role that ACCESS does not list, every method of the rule (GET, POST, PATCH, DELETE) is
+tried (an empty form or JSON object, or PAYLOADS) and must be refused: a redirect to the login
+page, 401, 403 or 404, and the database must be exactly as before (every table but the
+reference data, row by row; only the actor's own wrong-code count may grow: WRONG_CODE_TABLES).
 For a listed role only GET is asked, which must not fail (no 5xx) nor be refused (a refusal
 means the table is wrong). Each request runs inside a savepoint that is rolled back, so no
 request sees another's changes and the demo data stays as it was.
