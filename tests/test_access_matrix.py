@@ -7,11 +7,13 @@ and the expert ``expert2@demo.test`` (plays ``expert``: booked, reported, paid, 
 Everybody else is an outsider to them: ``other_expert`` (a verified expert with no work and no
 group), ``other_member`` (``org2@demo.test``, another organisation), ``participant`` (a
 participant in no group), the staff roles and ``anonymous``. Pages are asked with a signed-in
-test client, ``/api/v1`` with each role's bearer token (and no cookie).
+test client, ``/api/v1`` with each role's bearer token (and no cookie); staff sign in and get
+their tokens with a fresh TOTP code (tests/support/two_factor.py), as in production.
 
-For a role that ACCESS does not list, every method of the rule is tried (an empty form or an
-empty JSON object) and must be refused: a redirect to the login page, 401, 403 or 404, and
-the database must be exactly as before (every table but the reference data, row by row).
+For a role that ACCESS does not list, every method of the rule (GET, POST, PATCH, DELETE) is
+tried (an empty form or JSON object, or PAYLOADS) and must be refused: a redirect to the login
+page, 401, 403 or 404, and the database must be exactly as before (every table but the
+reference data, row by row; only the actor's own wrong-code count may grow: WRONG_CODE_TABLES).
 For a listed role only GET is asked, which must not fail (no 5xx) nor be refused (a refusal
 means the table is wrong). Each request runs inside a savepoint that is rolled back, so no
 request sees another's changes and the demo data stays as it was.
@@ -31,6 +33,7 @@ import pytest
 from sqlalchemy import inspect, select, text, update
 
 from app.extensions import db
+from tests.support.two_factor import sign_in_post
 
 ROLES = ("anonymous", "expert", "other_expert", "member", "other_member", "participant",
          "coordinator", "finance", "admin")
@@ -56,8 +59,20 @@ UNCOMPARED = {"postcodes", "municipalities", "alembic_version"}
 OUTSIDERS = ("other_expert", "other_member", "participant")
 #: Endpoints that show experts to organisations by design (the expert directory).
 SHOWS_EXPERTS = {"expert_directory.index", "api.list_experts_get"}
+#: Endpoints whose URL holds a secret (a calendar feed's address, an e-mailed sign-in link):
+#: whoever holds it may read what it shows, so the outsiders' check does not apply; that the
+#: address without the secret shows nothing is checked first in `test_access_matrix`.
+SECRET_ADDRESSES = {"calendar_feed.feed", "accounts.sign_in_link"}
 #: Answers that refuse a request (a redirect is refused only when it goes to the login page).
+#: For an allowed role a redirect to /login/confirm (a fresh second factor before a money
+#: move) is not a refusal: the role may go on after typing a code. A forbidden role must be
+#: refused outright, so /login/confirm counts as an answer there, not as a refusal.
 REFUSALS = {401, 403, 404}
+#: A wrong two-factor code is counted and audited in its own write even when the request is
+#: then refused (the throttle against guessing codes: WrongCode.after_rollback). Those rows,
+#: about the actor's own account only, are the one change a refused request may make.
+WRONG_CODE_TABLES = ("audit_entries", "login_attempts")
+WRONG_CODE_ACTIONS = {"totp_failed", "totp_paused"}
 
 
 def roles(*names: str) -> frozenset[str]:
@@ -69,12 +84,20 @@ def roles(*names: str) -> frozenset[str]:
 #: endpoint → the roles that may use it on the owners' objects.
 ACCESS: dict[str, frozenset[str]] = {
     "accounts.change_password": SIGNED_IN,
+    "accounts.confirm_second_factor": SIGNED_IN,  # a non-staff user is sent on at once
     "accounts.forgot_password": EVERYONE,
     "accounts.login": EVERYONE,
     "accounts.logout": EVERYONE,
     "accounts.register_expert": EVERYONE,
     "accounts.register_organisation": EVERYONE,
+    "accounts.request_sign_in_link": EVERYONE,
     "accounts.reset_password": EVERYONE,
+    "accounts.sign_in_link": EVERYONE,  # whoever holds the e-mailed link (the owner expert's)
+    "accounts.sign_out_everywhere": SIGNED_IN,
+    #: Only someone halfway through a staff sign-in (password given, code not yet): none of
+    #: the roles here, who are all signed in or anonymous, so they are sent to /login.
+    "accounts.two_factor": frozenset(),
+    "accounts.two_factor_setup": frozenset(),
     "admin.area_detail": roles("admin"),
     "admin.areas": roles("admin"),
     "admin.audit_log": roles("admin"),
@@ -91,7 +114,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "api.approve_payouts_post": roles("finance", "admin"),
     "api.batch_bank_file_get": roles("finance", "admin"),
     "api.batch_payroll_get": roles("finance"),
-    "api.cancel_post": roles("member"),
+    "api.cancel_post": roles("member", "coordinator", "admin"),  # staff on its behalf
+    "api.change_order_patch": roles("member", "coordinator", "admin"),
     "api.close_my_account_post": SIGNED_IN - STAFF,
     "api.confirm_assignment_post": roles("member", "coordinator", "admin"),
     "api.correct_payout_post": roles("finance", "admin"),
@@ -111,23 +135,32 @@ ACCESS: dict[str, frozenset[str]] = {
     "api.list_expertise_areas_get": EVERYONE,
     "api.list_experts_get": roles("member", "other_member", "coordinator", "admin"),
     "api.list_invoices_get": roles("member", "other_member", "finance", "admin"),
+    "api.list_orders_get": roles("member", "other_member", "coordinator", "admin"),
     "api.list_payouts_get": roles("finance", "admin"),
     "api.mark_batch_paid_post": roles("finance", "admin"),
     "api.me_get": SIGNED_IN,
     "api.my_assignments_get": roles("expert", "other_expert"),
+    "api.my_calendar_get": roles("expert", "other_expert", "member", "other_member"),
     "api.my_earnings_get": roles("expert", "other_expert"),
     "api.my_invitations_get": roles("expert", "other_expert"),
     "api.openapi_document_get": EVERYONE,
     "api.order_matches_get": roles("coordinator", "admin"),
     "api.register_bank_payment_post": roles("finance", "admin"),
     "api.reject_payout_post": roles("finance", "admin"),
+    "api.reply_to_dispute_post": roles("expert"),
     "api.report_assignment_post": roles("expert"),
+    "api.reset_my_calendar_post": roles("expert", "other_expert", "member", "other_member"),
+    "api.resolve_dispute_post": roles("coordinator", "admin"),
     "api.revoke_token_delete": SIGNED_IN,
     "api.withdraw_post": roles("expert"),
-    "bookings.cancel": roles("member"),
+    "bookings.cancel": roles("member", "coordinator", "admin"),  # staff on its behalf
     "bookings.confirm": roles("member"),
+    "bookings.edit_order": roles("member", "coordinator", "admin"),
     "bookings.new_order": roles("member", "other_member"),
-    "bookings.order_detail": roles("member"),
+    "bookings.order_detail": roles("member", "coordinator", "admin"),  # staff: to the console
+    "calendar_feed.feed": EVERYONE,  # whoever holds the secret address (the owner expert's)
+    "calendar_feed.reset": roles("expert", "other_expert", "member", "other_member"),
+    "calendar_feed.settings": roles("expert", "other_expert", "member", "other_member"),
     "channel.form": EVERYONE,
     "channel.thanks": EVERYONE,
     "channel_staff.channel_archive": roles("coordinator", "admin"),
@@ -137,10 +170,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "channel_staff.channel_message": roles("coordinator", "admin"),
     "channel_staff.channel_tags": roles("coordinator", "admin"),
     "expert_directory.index": roles("member", "other_member"),
+    "expert_work.dispute_reply": roles("expert"),
     "expert_work.invitation": roles("expert"),
     "expert_work.offers": roles("expert", "other_expert"),
     "expert_work.past": roles("expert", "other_expert"),
     "expert_work.report": roles("expert"),
+    "expert_work.task": roles("expert"),
+    "expert_work.task_calendar": roles("expert"),
     "expert_work.withdraw": roles("expert"),
     "experts.add_training": roles("expert", "other_expert"),
     "experts.add_unavailability": roles("expert", "other_expert"),
@@ -159,8 +195,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "fees.new_schedule": roles("admin"),
     "fees.new_type": roles("admin"),
     "fees.prices": EVERYONE,
+    "matching.add_note": roles("coordinator", "admin"),
+    "matching.console": roles("coordinator", "admin"),
     "matching.dashboard": roles("coordinator", "admin"),
     "matching.order_matches": roles("coordinator", "admin"),
+    "matching.receipt": roles("coordinator", "admin"),
+    "matching.resolve": roles("coordinator", "admin"),
     "money.index": roles("expert", "other_expert"),
     "money.statement": roles("expert", "other_expert"),
     "money.statement_download": roles("expert", "other_expert"),
@@ -175,12 +215,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "participation.add_criterion": roles("expert", "member", "coordinator", "admin"),
     "participation.change_role": roles("member", "coordinator", "admin"),
     "participation.close": roles("member", "coordinator", "admin"),
+    "participation.contact_sharing": roles("expert", "member"),  # the group's own members
     "participation.edit_group": roles("member", "coordinator", "admin"),
     "participation.evaluate": roles("expert"),
     "participation.follow_up": roles("member", "coordinator", "admin"),
     "participation.group": roles("expert", "member", "coordinator", "admin"),
     "participation.group_evaluation": roles("expert", "member", "coordinator", "admin"),
     "participation.home": SIGNED_IN,
+    "participation.invitation": roles("expert"),  # only the invited person
     "participation.members": roles("member", "coordinator", "admin"),
     "participation.move_topic": roles("expert", "member", "coordinator", "admin"),
     "participation.new_group": roles("member", "other_member", "coordinator", "admin"),
@@ -231,6 +273,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "verification.reject": roles("coordinator", "admin"),
     "verification.request_info": roles("coordinator", "admin"),
     "verification.review": roles("coordinator", "admin"),
+    "vetting.decide": roles("coordinator", "admin"),
+    "vetting.queue": roles("coordinator", "admin"),
     "web.accessibility": EVERYONE,
     "web.choose_language": EVERYONE,
     "web.home": SIGNED_IN,
@@ -257,6 +301,8 @@ def _one(statement):
 def build_world(app, tmp_path) -> dict[str, object]:
     """Seed the demo data and look up one object of the owners for each URL parameter."""
     from app.accounts.services import make_reset_token
+    from app.accounts.tokens import make_sign_in_token
+    from app.bookings.feeds import calendar_feed_of, feed_secret
     from app.bookings.models import Assignment, Invitation, OrderSession
     from app.common.timeutil import utcnow
     from app.common.uploads import kind_of, store_upload
@@ -270,6 +316,7 @@ def build_world(app, tmp_path) -> dict[str, object]:
         FollowUp,
         GroupMeeting,
         GroupMember,
+        ParticipationGroup,
         Topic,
     )
     from app.payouts.models import PayoutItem
@@ -293,6 +340,10 @@ def build_world(app, tmp_path) -> dict[str, object]:
                                              Assignment.status == "reported"))
     receipt = b"%PDF-1.4\n% parking 6,00 EUR\n"
     reported.report.receipt_path = store_upload(receipt, kind_of(receipt), "receipts")
+    # Disputed by the owners' organisation: the expert may answer, a coordinator resolve.
+    reported.status = "disputed"
+    reported.report.disputed_at = utcnow() - timedelta(days=1)
+    reported.report.dispute_reason = "Matka oli lyhyempi."
     today = date.today()
     soon = utcnow() + timedelta(days=60)
     period = Unavailability(expert_id=owner_expert.id, starts_at=soon,
@@ -309,6 +360,16 @@ def build_world(app, tmp_path) -> dict[str, object]:
     applicant = _one(select(ExpertProfile).join(ExpertProfile.user).where(
         ExpertProfile.status != "verified"))
     panel = _one(select(GroupMember.group_id).where(GroupMember.role == "chair"))
+    # An invitation to the owner expert, not yet answered, to a group of the organisation.
+    joined = select(GroupMember.group_id).where(GroupMember.user_id == owner_expert.user_id)
+    invited = GroupMember(
+        group_id=_one(select(ParticipationGroup.id).where(
+            ParticipationGroup.organisation_id == organisation.id,
+            ParticipationGroup.id.not_in(joined))),
+        user_id=owner_expert.user_id, name=owner_expert.user.full_name, kind="expert",
+        role="member", status="invited", joined_at=utcnow())
+    db.session.add(invited)
+    db.session.flush()
     ids = {
         "order_id": reported.order_id,
         "assignment_id": reported.id,
@@ -339,6 +400,12 @@ def build_world(app, tmp_path) -> dict[str, object]:
         "message_id": _one(select(AnonymousFeedback.id).order_by(AnonymousFeedback.id)),
         "year": today.year,
         "token": make_reset_token(app.config["SECRET_KEY"], owner_expert.user),
+        "sign_in_token": make_sign_in_token(app.config["SECRET_KEY"], owner_expert.user),
+        "secret": feed_secret(calendar_feed_of(owner_expert.user)),
+        # Waits for a coordinator's decision: a refused POST must leave it waiting.
+        "organisation_id": _one(select(Organisation.id).where(
+            Organisation.name == "Uusi kokemusyhdistys ry")),
+        "invited_member": invited.id,
         "code": "fi",
         "filename": "style.css",
         "change": "up",
@@ -357,6 +424,8 @@ ACTIONS = {
     "channel_staff.channel_archive": {"action": "archive"},
     "expert_work.withdraw": {"order_id": "future_order"},
     "api.withdraw_post": {"order_id": "future_order"},
+    "accounts.sign_in_link": {"token": "sign_in_token"},
+    "participation.invitation": {"member_id": "invited_member"},
 }
 
 #: Bodies that pass the form's own checks, for views that check the input before the access:
@@ -364,6 +433,8 @@ ACTIONS = {
 PAYLOADS = {
     "participation.add_criterion": {"question": "Tuliko asiasi kuulluksi?"},
     "participation.propose_topic": {"title": "Kuljetuspalvelut", "description": "Toive."},
+    "api.reply_to_dispute_post": {"reply": "Ajoin toiseen paikkaan samana päivänä."},
+    "expert_work.dispute_reply": {"reply": "Ajoin toiseen paikkaan samana päivänä."},
 }
 
 ACTOR_EMAILS = {
@@ -374,30 +445,36 @@ ACTOR_EMAILS = {
 
 
 def sign_in(app, role: str):
+    """A test client signed in as ``role`` (staff with a fresh TOTP code, as in real life)."""
     client = app.test_client()
     if role != "anonymous":
-        response = client.post("/login", data={"email": ACTOR_EMAILS[role],
-                                               "password": DEMO_PASSWORD})
+        response = sign_in_post(client, "/login", ACTOR_EMAILS[role],
+                                {"email": ACTOR_EMAILS[role], "password": DEMO_PASSWORD})
         assert response.status_code == 302, f"{role} could not sign in"
+        assert urlsplit(response.headers["Location"]).path not in (
+            "/login", "/login/two-factor", "/login/two-factor/setup"), f"{role}: half signed in"
     return client
 
 
 def api_token(client, role: str) -> str | None:
     if role == "anonymous":
         return None
-    response = client.post("/api/v1/auth/token", json={"email": ACTOR_EMAILS[role],
-                                                         "password": DEMO_PASSWORD})
+    response = sign_in_post(client, "/api/v1/auth/token", ACTOR_EMAILS[role], {},
+                            json={"email": ACTOR_EMAILS[role], "password": DEMO_PASSWORD})
     return response.get_json()["token"] if response.status_code == 200 else None
 
 
 # --- comparing the database -------------------------------------------------------------------
 
 
-def fingerprint(connection, tables: list[str]) -> dict[str, str]:
-    """A digest of every row of each table (order-free)."""
+def fingerprint(connection, tables: list[str],
+                below: dict[str, int] | None = None) -> dict[str, str]:
+    """A digest of every row of each table (order-free); with ``below``, of the rows whose id
+    is at most the table's number there."""
     digests = {}
     for table in tables:
-        rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
+        where = f" WHERE id <= {int(below[table])}" if below else ""
+        rows = connection.execute(text(f'SELECT * FROM "{table}"{where}')).all()
         digest = hashlib.sha256()
         for row in sorted(repr(tuple(row)) for row in rows):
             digest.update(row.encode())
@@ -446,6 +523,37 @@ def send(client, request: Request, token: str | None):
     if request.api:
         return client.open(request.path, method=request.method, json=body, headers=headers)
     return client.open(request.path, method=request.method, data=body, headers=headers)
+
+
+def top_ids(connection) -> dict[str, int]:
+    """The highest id of each table of WRONG_CODE_TABLES (rows above it are new)."""
+    return {table: connection.execute(text(
+        f'SELECT coalesce(max(id), 0) FROM "{table}"')).scalar_one()
+        for table in WRONG_CODE_TABLES}
+
+
+def beyond_wrong_codes(connection, changed: list[str], baseline: dict[str, str],
+                       tops: dict[str, int], email: str | None) -> list[str]:
+    """``changed`` unless the only changes are new rows that count the actor's own wrong
+    two-factor code (see WRONG_CODE_TABLES); then nothing."""
+    if not changed or email is None or not set(changed) <= set(WRONG_CODE_TABLES):
+        return changed
+    user_id = connection.execute(text("SELECT id FROM users WHERE email = :email"),
+                                 {"email": email}).scalar_one()
+    attempts = connection.execute(text(
+        "SELECT email, kind, succeeded FROM login_attempts WHERE id > :top"),
+        {"top": tops["login_attempts"]}).all()
+    entries = connection.execute(text(
+        "SELECT actor_id, action, subject_type, subject_id FROM audit_entries WHERE id > :top"),
+        {"top": tops["audit_entries"]}).all()
+    own = (all(a.email == email and a.kind == "totp" and not a.succeeded for a in attempts)
+           and all(e.actor_id == user_id and e.action in WRONG_CODE_ACTIONS
+                   and e.subject_type == "user" and str(e.subject_id) == str(user_id)
+                   for e in entries))
+    old_rows = fingerprint(connection, list(WRONG_CODE_TABLES), below=tops)
+    if own and all(old_rows[t] == baseline[t] for t in WRONG_CODE_TABLES):
+        return []
+    return changed
 
 
 def write_count(connection) -> int:
@@ -525,9 +633,11 @@ def test_access_matrix(app, world, capsys, monkeypatch):
     monkeypatch.setitem(app.config, "API_TOKEN_TOUCH_SECONDS", 10**6)
     connection = db._app_engines[app][None]
     tables = sorted(set(inspect(connection).get_table_names()) - UNCOMPARED)
+    check_secret_addresses_need_the_secret(app, world)
     requests = requests_of(app, world.ids)
-    baseline = fingerprint(connection, tables)
+    baseline, tops = fingerprint(connection, tables), top_ids(connection)
     assert_writes_are_counted(connection)
+    assert any(r.method == "PATCH" for r in requests), "the matrix sends no PATCH"
     failures, observed, sent = [], {}, 0
     for request in requests:
         allowed = ACCESS.get(request.endpoint, frozenset())
@@ -551,7 +661,8 @@ def test_access_matrix(app, world, capsys, monkeypatch):
                 elif role in allowed:
                     if refused(response):
                         failures.append(f"{where}: refused ({status}) but ACCESS allows it")
-                    elif role in OUTSIDERS and request.endpoint not in SHOWS_EXPERTS:
+                    elif (role in OUTSIDERS and request.endpoint not in SHOWS_EXPERTS
+                          and request.endpoint not in SECRET_ADDRESSES):
                         body = response.get_data().decode("utf-8", "replace")
                         shown = [m for m in world.ids["markers"] if m in body]
                         if shown:
@@ -561,18 +672,37 @@ def test_access_matrix(app, world, capsys, monkeypatch):
                         failures.append(f"{where}: answered {status}, not refused")
                         observed.setdefault(request.endpoint, {})[role] = status
                     if write_count(connection) != writes:
-                        changed = [t for t, d in fingerprint(connection, tables).items()
-                                   if d != baseline[t]]
+                        changed = beyond_wrong_codes(
+                            connection, [t for t, d in fingerprint(connection, tables).items()
+                                         if d != baseline[t]],
+                            baseline, tops, ACTOR_EMAILS.get(role))
                         if changed:
                             failures.append(f"{where}: changed {changed}")
             finally:
                 savepoint.rollback()
                 if request.endpoint in SESSION_ENDING and role != "anonymous":
                     world.clients["pages"][role] = sign_in(app, role)
-                    baseline = fingerprint(connection, tables)  # the sign-in's own rows
+                    # the sign-in's own rows
+                    baseline, tops = fingerprint(connection, tables), top_ids(connection)
     with capsys.disabled():
         print(f"\naccess matrix: {len({r.path for r in requests})} routes × {len(ROLES)} roles, "
               f"{len(requests)} route-methods: {sent} requests")
         for endpoint, who in sorted(observed.items()):
             print(f'    "{endpoint}": {who},')
     assert not failures, "\n".join(failures)
+
+
+def check_secret_addresses_need_the_secret(app, world) -> None:
+    """The addresses of SECRET_ADDRESSES show nothing without the owner's secret (a part of
+    `test_access_matrix`, which has the world built already)."""
+    client = app.test_client()
+    feed = client.get("/calendar/" + world.ids["secret"][::-1] + ".ics")
+    assert feed.status_code == 404
+    assert "expert2@demo.test" not in feed.get_data(as_text=True)
+    forged = world.ids["sign_in_token"][:-4] + "AAAA"
+    for method in ("GET", "POST"):
+        link = client.open(f"/login/link/{forged}", method=method)
+        assert link.status_code == 302
+        assert urlsplit(link.headers["Location"]).path == "/login/link"
+    assert client.get("/account/sign-out-everywhere").status_code == 302  # not signed in
+    assert client.get("/calendar/" + world.ids["secret"] + ".ics").status_code == 200
