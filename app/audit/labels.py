@@ -52,6 +52,11 @@ ACTIONS = {
     "group_lapsed": _l("Group ended"),
     "group_meeting_booked": _l("Group meeting booked"),
     "group_member_added": _l("Group member added"),
+    "group_member_invited": _l("Person invited to a group"),
+    "group_invitation_accepted": _l("Group invitation accepted"),
+    "group_invitation_declined": _l("Group invitation declined"),
+    "group_contact_sharing_changed": _l(
+        "Group member changed whether their contact details are shown"),
     "group_member_left": _l("Group member left"),
     "group_reopened": _l("Group opened again"),
     "group_role_changed": _l("Role in a group changed"),

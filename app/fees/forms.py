@@ -33,8 +33,9 @@ class QuoteForm(FlaskForm):
     )
     date = DateField(_l("Date of the work"), validators=[DataRequired(REQUIRED)])
     remote = BooleanField(_l("Remote work (no travel)"))
+    # Nothing is saved: as many decimals as the quote API takes (the fee cases have 555.05 km).
     km_driven = _decimal(_l("Kilometres driven by car, there and back"), maximum=5000,
-                         places=1)
+                         places=2)
     passengers = IntegerField(_l("Passengers in the car"), validators=[
         Optional(), NumberRange(min=0, max=8, message=_l("Give 0–8 passengers."))])
     public_transport_eur = _decimal(_l("Public transport tickets, euros"), maximum=1000)
@@ -44,7 +45,7 @@ class QuoteForm(FlaskForm):
         description=_l("From leaving home until coming back. Affects the daily allowance."),
     )
     one_way_km = _decimal(_l("Distance from home to the place, one way, km"), maximum=5000,
-                          places=1)
+                          places=2)
     free_meals = IntegerField(_l("Free meals during the trip"), validators=[
         Optional(), NumberRange(min=0, max=3, message=_l("Give 0–3 meals."))])
 

@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from app.extensions import db
 from tests.support import concurrency
+from tests.support.two_factor import sign_in_post
 
 #: Generated requests per operation (about 40 operations).
 EXAMPLES = 25
@@ -53,7 +54,7 @@ def tokens(fuzz_app) -> list[str | None]:
         found = []
         for number, email in enumerate((cast.a_admin, cast.a_member, cast.expert,
                                         cast.coordinator, cast.finance, cast.admin)):
-            response = client.post("/api/v1/auth/token", json={
+            response = sign_in_post(client, "/api/v1/auth/token", email, {}, json={
                 "email": email, "password": factories.DEFAULT_PASSWORD},
                 environ_base={"REMOTE_ADDR": f"10.9.0.{number + 1}"})
             assert response.status_code == 200, response.get_data(as_text=True)

@@ -48,8 +48,10 @@ def test_closing_removes_the_name_everywhere_and_keeps_what_pays_the_last_fee(pa
     # Kept until the last payout is paid: the address (on the account only) and the IBAN
     # (on the profile, and in the earlier batch's bank file).
     assert set(scan([closing.email])) == {("users", "email", closing.email)}
+    # (and on the approved payout, which pays the account it was approved with).
     assert {(t, c) for t, c, _ in scan([closing.iban])} == {
-        ("expert_profiles", "iban"), ("payout_batches", "sepa_xml")}
+        ("expert_profiles", "iban"), ("payout_batches", "sepa_xml"),
+        ("payout_items", "approved_iban")}
     assert bookkeeping_totals() == before
     # The other person's data is untouched.
     assert {w for _, _, w in scan(other.secrets)} == set(other.secrets)
