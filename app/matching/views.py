@@ -44,7 +44,7 @@ from app.reference.queries import expertise_areas
 from app.web.actions import attempt, guard
 from app.web.fields_errors import fee_error_text
 from app.web.labels import ORDER_STATUS, label
-from app.web.templating import current_language
+from app.web.templating import current_language, line_formats
 
 bp = Blueprint("matching", __name__, url_prefix="/coordinator")
 
@@ -281,8 +281,9 @@ def resolve(assignment_id: int):
     return render_template(
         "matching/resolve.html", assignment=assignment, order=assignment.order, report=report,
         form=form, before=before, after=after, error_text=error_text,
-        lines=[(describe_line(line, _), line.amount) for line in before.lines],
-        after_lines=[(describe_line(line, _), line.amount) for line in after.lines]
+        lines=[(describe_line(line, _, **line_formats()), line.amount) for line in before.lines],
+        after_lines=[(describe_line(line, _, **line_formats()), line.amount)
+                     for line in after.lines]
         if after else []), status
 
 
