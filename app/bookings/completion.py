@@ -388,7 +388,8 @@ def resolve_dispute(actor: User, assignment_id: int, action: str, *,
     for user in recipients:
         queue_mail(user.email, "dispute_resolved", language=user.language,
                    kind="dispute_resolved", user_id=user.id, assignment=assignment,
-                   order=assignment.order, resolution=resolution)
+                   order=assignment.order, resolution=resolution,
+                   for_expert=user.id == assignment.expert.user_id)
     db.session.flush()
     return resolution
 

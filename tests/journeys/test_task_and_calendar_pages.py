@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import vobject
 from icalendar import Calendar
 
@@ -130,3 +131,17 @@ def test_the_order_page_shows_the_timeline(client):
     assert "Timeline" in text
     assert re.search(r"Experts booked</strong>\s*\(1 of 1\)", text)
     assert "Outi Tilaaja" in text
+
+
+@pytest.mark.parametrize("name", ["booking_changed", "booking_released", "invitation_changed",
+                                  "dispute_reply_request", "dispute_resolved",
+                                  "order_cancelled_by_bank"])
+def test_the_mails_of_changes_and_disputes_lead_to_their_page(name):
+    """Each carries a deep link (``link(...)``, or the order's link) and writes the place
+    with the shared part that leaves out an empty address ("Paikka: , Pori")."""
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "templates" / "mail"
+              / f"{name}.txt").read_text()
+    assert "link(" in source or '"mail/_order_link.txt"' in source
+    assert "address=order.address" not in source
