@@ -7,7 +7,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from app.accounts import totp
 from app.accounts.models import ADMIN, COORDINATOR, FINANCE, LoginAttempt, RecoveryCode, User
@@ -88,10 +89,39 @@ def check_code(user: User, code: object, now: datetime, *, recovery: bool = Fals
     if step is not None:
         user.totp_last_step = step
         db.session.flush()
+        db.session.info.setdefault(_USED_STEPS, {})[user.id] = step
         return "totp"
     if recovery and _use_recovery_code(user, code, now):
         return "recovery"
     raise WrongCode(user, now)
+
+
+# --- a used code stays used ------------------------------------------------------------------
+
+#: ``session.info`` key: the time steps accepted in the session's open transaction, by user.
+_USED_STEPS = "kp_used_totp_steps"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_used_steps(session: Session, previous_transaction) -> None:
+    """A step that fails after its code was accepted (a payout no longer waiting, …) rolls
+    the request back, and with it the record of the used code: write it again, so that the
+    code cannot be replayed. Whoever rolled back commits (as for a counted wrong code)."""
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction still holds the step
+    steps = session.info.pop(_USED_STEPS, None)
+    if not steps or not session.is_active:
+        return
+    for user_id, step in steps.items():
+        session.execute(update(User).where(
+            User.id == user_id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        ).values(totp_last_step=step).execution_options(synchronize_session=False))
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_used_steps(session: Session) -> None:
+    session.info.pop(_USED_STEPS, None)
 
 
 # --- recovery codes -------------------------------------------------------------------------

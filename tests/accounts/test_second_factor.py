@@ -213,6 +213,34 @@ def test_an_approval_with_a_used_code_is_403(app, client):
     assert response.get_json()["error"]["code"] == "invalid_totp"
 
 
+def test_a_code_stays_used_when_the_approval_it_was_given_for_fails(app, client):
+    """The code is accepted, then the approval fails (the payout is no longer waiting) and
+    the request is rolled back: the code must still count as used."""
+    from tests.payouts.helpers import payout
+
+    finance = staff(app, "finance")
+    with app.app_context():
+        gone, waiting = payout(), payout()
+        gone.status = "rejected"
+        db.session.commit()
+        gone_id, waiting_id = gone.id, waiting.id
+    step = totp.time_step(utcnow())
+    token = token_request(client, finance, totp=code_at(finance, step - 1)).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    good = code_at(finance, step)
+    failed = client.post(f"/api/v1/payouts/{gone_id}/approve", json={"totp": good},
+                         headers=headers)
+    assert failed.status_code == 409
+    replayed = client.post(f"/api/v1/payouts/{waiting_id}/approve", json={"totp": good},
+                           headers=headers)
+    assert replayed.status_code == 403
+    assert replayed.get_json()["error"]["code"] == "invalid_totp"
+    with app.app_context():
+        from app.accounts.models import User
+
+        assert db.session.get(User, finance.id).totp_last_step == step
+
+
 # --- money-moving steps need a recent second factor -----------------------------------------
 
 
