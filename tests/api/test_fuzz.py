@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from app.extensions import db
 from tests.support import concurrency
+from tests.support.databases import on_postgres
 from tests.support.two_factor import sign_in_post
 
 #: Generated requests per operation (about 40 operations).
@@ -115,6 +116,8 @@ def fuzz_operation(operation, tokens, statuses: Counter) -> str | None:
     return None
 
 
+@pytest.mark.skipif(not on_postgres(), reason="fuzzed in the PostgreSQL pass, where ids "
+                    "beyond the integer range and NUL bytes fail (SQLite takes both)")
 def test_no_operation_answers_5xx_or_off_its_schema(fuzz_app, tokens):
     operations = _operations(fuzz_app)
     assert len(operations) >= 30, [operation.label for operation in operations]

@@ -668,6 +668,11 @@ def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
         assert_fits(page, 320)
 
 
+#: The whole table runs in the SQLite pass (with the 320 px, 1280 px, repeated-id and number
+#: format checks); the PostgreSQL pass runs the LOCALISED key pages and the other browser
+#: tests, which keeps `make test` within its time budget.
+@pytest.mark.skipif(on_postgres(), reason="the whole page table runs in the SQLite pass; "
+                    "the PostgreSQL pass runs the LOCALISED key pages")
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_page_is_accessible_in_finnish(new_context, signed_in, demo_ids, case: Case):
     check_page(new_context, signed_in, case, demo_ids)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from app.common.timeutil import utcnow
 from app.extensions import db
 from tests import factories
+from tests.support.databases import on_postgres
 from tests.support.two_factor import sign_in_post
 from tests.web.helpers import csrf_token, field_value
 
@@ -155,6 +156,8 @@ def sign_in(client, email: str) -> None:
     assert response.status_code == 302, response.status_code
 
 
+@pytest.mark.skipif(not on_postgres(), reason="fuzzed in the PostgreSQL pass, where NUL "
+                    "bytes and out-of-range numbers fail (SQLite takes both)")
 @pytest.mark.parametrize("case", FORMS, ids=[case.name for case in FORMS])
 def test_a_fuzzed_form_never_answers_5xx_and_keeps_what_was_typed(csrf_client, people, case):
     if case.user:
