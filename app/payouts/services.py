@@ -479,12 +479,6 @@ def _payee_iban(expert: ExpertProfile | Row) -> str | None:
         return None
 
 
-def item_iban(item: PayoutItem) -> str | None:
-    """The account an approved item pays: the one it was approved with (older items without
-    that snapshot, and items approved while no valid IBAN was saved, pay today's)."""
-    return item.approved_iban or _payee_iban(item.expert)
-
-
 def bank_details_changed(items: Iterable[PayoutItem]) -> list[str]:
     """The names of the experts whose saved IBAN is not the one their items were approved
     with: finance sees them before and after making the batch (the money goes to the
@@ -555,7 +549,8 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     saved_ibans = {expert_id: _payee_iban(expert) for expert_id, expert in experts.items()}
 
     def paid_to(item: Row) -> str | None:
-        """The account the item pays: the one it was approved with (see `item_iban`)."""
+        """The account the item pays: the one it was approved with (older items without
+        that snapshot, and items approved while no valid IBAN was saved, pay today's)."""
         return item.approved_iban or saved_ibans[item.expert_id]
 
     missing = sorted({experts[i.expert_id].full_name for i in items if not paid_to(i)})
