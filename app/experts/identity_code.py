@@ -17,6 +17,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -92,14 +93,20 @@ def fernet_for(config: Mapping) -> Fernet:
     ``SECRET_KEY`` (so development and tests need no extra setting)."""
     key = config.get("IDENTITY_CODE_KEY")
     if key:
-        return Fernet(key)
+        return _fernet(key)
     if config.get("ENV_NAME") == "production":
         raise RuntimeError("IDENTITY_CODE_KEY must be set in production")
     secret = str(config.get("SECRET_KEY") or "").encode("utf-8")
     if not secret:
         raise RuntimeError("SECRET_KEY is needed to derive the identity code key")
     digest = hashlib.sha256(b"kokemuspankki identity code key\x00" + secret).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+    return _fernet(base64.urlsafe_b64encode(digest))
+
+
+@lru_cache(maxsize=8)
+def _fernet(key: str | bytes) -> Fernet:
+    """One Fernet per key (a payroll file decrypts a code per payee)."""
+    return Fernet(key)
 
 
 def encrypt_identity_code(code: str, config: Mapping) -> str:

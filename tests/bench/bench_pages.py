@@ -4,22 +4,27 @@
 
 `make bench-pages` runs it on a throwaway PostgreSQL server and writes docs/benchmarks.md.
 
-Builds the database ``bench_pages`` next to ``--url`` with the real migrations and the
-reference data (dropped afterwards), seeds the people of `tests.support.scale` and grows
-their data to each scale in turn (the organisation's orders 16 → 160 → 1,600, the expert's
-assignments 25 → 250 → 3,500, payout items waiting for approval 50 → 500 → 5,000). At
-each scale it
+Builds one database per scale next to ``--url`` (``bench_pages_1``, ``_10``, ``_100``) with
+the real migrations and the reference data (dropped afterwards), seeds the people of
+`tests.support.scale` in each and grows their data to the scale (the organisation's orders
+16 → 160 → 1,600, the expert's assignments 25 → 250 → 3,500, payout items waiting for
+approval 50 → 500 → 5,000). For each scale it
 
 - counts the SQL statements of one request of each key page (Flask test client, signed in
-  as the page's person, after a warm-up request);
-- serves the app with gunicorn (deploy/gunicorn.conf.py, 2 sync workers) and a bare
-  Flask endpoint (tests/bench/bare_app.py) under the same config, and loads both with a
-  bounded Python load generator on loopback (a fixed number of requests from a few
-  threads, a new connection per request as sync workers close them); p50 and p99 are
-  the latencies the generator saw.
+  as the page's person, after a warm-up request) and times matching in process;
+- serves the app with gunicorn (deploy/gunicorn.conf.py, 2 sync workers).
 
-At 100× it also approves the waiting payout items and times one payment batch of all of
-them (`create_batch`, service time and statements, then the SEPA and payroll files).
+A bare Flask endpoint (tests/bench/bare_app.py) runs under the same config. Each page is
+then loaded with a bounded Python load generator on loopback (a few threads, a new
+connection per request as sync workers close them) in rounds of short bursts that take
+the page's scales and the bare endpoint in turn: on a shared machine whose load changes
+from minute to minute, the figures that are compared (100× against 1×, a page against the
+bare endpoint) are measured side by side. p50 and p99 are the latencies the generator saw.
+
+Then it runs the batch benchmark (`tests/bench/bench_batch.py`: one batch of 5,000 approved
+items with their income components, created and exported) and the matching benchmark
+(`tests/bench/bench_matching.py`: 10,000 experts, 200,000 assignments) in databases of their
+own, so one run gives every figure of issue 13; `--only` skips both.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,7 +97,9 @@ class Result:
 @dataclass
 class Run:
     scales: dict[int, dict[str, Result]] = field(default_factory=dict)
-    bare: dict[int, Result] = field(default_factory=dict)
+    #: The bare endpoint, measured in turn with each page (by page name).
+    bare: dict[str, Result] = field(default_factory=dict)
+    matching: dict | None = None
     batch: dict | None = None
     rows: dict[int, dict[str, int]] = field(default_factory=dict)
 
@@ -106,8 +113,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="requests per page and scale (the login page and the bare "
                              "endpoint get ten times as many)")
     parser.add_argument("--budget", type=float, default=40.0,
-                        help="at most this many seconds of load per page and scale")
+                        help="after this many seconds of a page's rounds, stop after the "
+                             "current round")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=6,
+                        help="bursts per page and scale, taken in turn with the other scales "
+                             "and the bare endpoint")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--only", default="",
                         help="measure only the pages whose names start with this (e.g. "
@@ -116,20 +127,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 @contextmanager
-def fresh_database(base: str):
+def fresh_database(base: str, name: str = BENCH_DATABASE):
     if make_url(base or "sqlite://").get_backend_name() != "postgresql":
         sys.exit("bench-pages needs --url or TEST_DATABASE_URL with a PostgreSQL URL")
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
 
     def drop() -> None:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     drop()
     with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {BENCH_DATABASE}")
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
     try:
-        yield make_url(base).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
         drop()
         admin.dispose()
@@ -199,23 +210,35 @@ def request(port: int, method: str, path: str, headers: dict | None = None,
         connection.close()
 
 
-def session_headers(port: int, page: Page, cast: scale.ScaleCast) -> dict[str, str]:
+def staff_code_for(app, email: str) -> dict[str, str]:
+    """``{"totp": code}`` for a staff member (they sign in with a second factor), else {}."""
+    from tests.support.two_factor import staff_code
+
+    with app.app_context():
+        code = staff_code(email)
+    return {"totp": code} if code else {}
+
+
+def session_headers(app, port: int, page: Page, cast: scale.ScaleCast) -> dict[str, str]:
     """Headers that make a request come from the page's person (cookie or bearer token)."""
     if page.who is None:
         return {}
     email = getattr(cast, page.who)
+    second_factor = staff_code_for(app, email)
     if page.api:
         import json
 
         status, body, _h = request(port, "POST", "/api/v1/auth/token",
                                    {"Content-Type": "application/json"},
-                                   json.dumps({"email": email, "password": PASSWORD}).encode())
+                                   json.dumps({"email": email, "password": PASSWORD,
+                                               **second_factor}).encode())
         assert status == 200, body[:300]
         return {"Authorization": f"Bearer {json.loads(body)['token']}"}
     status, body, headers = request(port, "GET", "/login")
     cookie = headers.get("Set-Cookie", "").split(";")[0]
     token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body).group(1).decode()
-    form = urlencode({"csrf_token": token, "email": email, "password": PASSWORD}).encode()
+    form = urlencode({"csrf_token": token, "email": email, "password": PASSWORD,
+                      **second_factor}).encode()
     status, body, headers = request(port, "POST", "/login", {
         "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, form)
     assert status == 302, (status, body[:300])
@@ -228,19 +251,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def load(server: tuple[int, int], path: str, headers: dict, total: int, concurrency: int,
-         budget: float) -> Result:
-    """``total`` GETs from ``concurrency`` threads (stopping after ``budget`` seconds)."""
+def burst(port: int, path: str, headers: dict, total: int,
+          concurrency: int) -> tuple[list[float], float, int]:
+    """``total`` GETs from ``concurrency`` threads: (latencies in ms, wall seconds, non-200)."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     left = [total]
-    deadline = time.perf_counter() + budget
 
     def worker() -> None:
         while True:
             with lock:
-                if left[0] <= 0 or time.perf_counter() > deadline:
+                if left[0] <= 0:
                     return
                 left[0] -= 1
             began = time.perf_counter()
@@ -251,26 +273,65 @@ def load(server: tuple[int, int], path: str, headers: dict, total: int, concurre
                 if status != 200:
                     errors[0] += 1
 
-    port, master = server
-    # Warm up the workers (and their connection pools) before timing.
-    for _ in range(4):
-        request(port, "GET", path, headers)
-    cpu_before = workers_cpu_seconds(master)
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - began
-    cpu = workers_cpu_seconds(master) - cpu_before
-    return Result(p50=statistics.median(latencies), p99=percentile(latencies, 0.99),
-                  rate=len(latencies) / wall, requests=len(latencies), errors=errors[0],
-                  cpu_ms=cpu * 1000 / max(len(latencies), 1))
+    return latencies, time.perf_counter() - began, errors[0]
+
+
+@dataclass
+class Target:
+    """One server and path to load: a page at one scale, or the bare endpoint."""
+
+    key: object
+    server: tuple[int, int]  # (port, gunicorn master pid)
+    path: str
+    headers: dict
+    total: int
+    latencies: list[float] = field(default_factory=list)
+    wall: float = 0.0
+    cpu: float = 0.0
+    errors: int = 0
+
+    def result(self, statements: int = 0) -> Result:
+        return Result(statements=statements, p50=statistics.median(self.latencies),
+                      p99=percentile(self.latencies, 0.99),
+                      rate=len(self.latencies) / self.wall, requests=len(self.latencies),
+                      errors=self.errors,
+                      cpu_ms=self.cpu * 1000 / max(len(self.latencies), 1))
+
+
+def interleaved(targets: list[Target], concurrency: int, rounds: int, budget: float) -> None:
+    """Load every target in ``rounds`` short bursts, taking the targets in turn (forwards,
+    then backwards) so that each meets the same changes in the machine's load: on a shared
+    machine the 1× and 100× figures of a page, and a page and the bare endpoint, are then
+    measured side by side instead of minutes apart. Stops after the round in which the
+    time ``budget`` ran out."""
+    for target in targets:  # warm up the workers and their connection pools
+        for _ in range(4):
+            request(target.server[0], "GET", target.path, target.headers)
+    deadline = time.perf_counter() + budget
+    for number in range(rounds):
+        for target in (targets if number % 2 == 0 else targets[::-1]):
+            cpu_before = workers_cpu_seconds(target.server[1])
+            latencies, wall, errors = burst(
+                target.server[0], target.path, target.headers,
+                max(1, -(-target.total // rounds)), concurrency)
+            target.cpu += workers_cpu_seconds(target.server[1]) - cpu_before
+            target.latencies += latencies
+            target.wall += wall
+            target.errors += errors
+        if time.perf_counter() > deadline:
+            break
 
 
 def count_statements(app, cast: scale.ScaleCast) -> dict[str, int]:
     from flask import Flask
+
+    from tests.support.two_factor import sign_in_post
 
     assert isinstance(app, Flask)
     counts = {}
@@ -279,11 +340,12 @@ def count_statements(app, cast: scale.ScaleCast) -> dict[str, int]:
         email = getattr(cast, page.who) if page.who else None
         headers = {}
         if page.api:
-            token = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+            token = sign_in_post(client, "/api/v1/auth/token", email, {},
+                                 json={"email": email, "password": PASSWORD})
             headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
         elif email:
-            assert client.post("/login", data={"email": email, "password": PASSWORD}
-                               ).status_code == 302
+            assert sign_in_post(client, "/login", email,
+                                {"email": email, "password": PASSWORD}).status_code == 302
         client.get(page.url, headers=headers)
         with counted_statements() as statements:
             response = client.get(page.url, headers=headers)
@@ -303,30 +365,23 @@ def table_counts(app) -> dict[str, int]:
                                     ("invitations", Invitation), ("payout items", PayoutItem))}
 
 
-def batch_of_everything(app, cast: scale.ScaleCast) -> dict:
-    """Approve every waiting item, then time one batch of all of them and its files."""
-    from app.accounts.models import User
-    from app.extensions import db
-    from app.payouts import services
-    from app.payouts.models import PayoutBatch, PayoutItem
+def batch_and_matching(args: argparse.Namespace) -> tuple[dict, dict]:
+    """The payment batch of 5,000 approved items and matching on 10,000 experts, by the
+    benchmarks of their own (`tests.bench.bench_batch`, `tests.bench.bench_matching`) in
+    databases of their own, so that one run of `make bench-pages` shows every figure of
+    issue 13."""
+    from tests.bench import bench_batch, bench_matching
 
-    with app.app_context():
-        db.session.execute(sa.update(PayoutItem).where(PayoutItem.status == "pending_approval")
-                           .values(status="approved"))
-        db.session.commit()
-        actor = db.session.scalar(sa.select(User).where(User.email == cast.finance))
-        with counted_statements() as statements:
-            began = time.perf_counter()
-            batch = services.create_batch(actor, None, datetime.now(UTC))
-            db.session.commit()
-            seconds = time.perf_counter() - began
-        batch = db.session.get(PayoutBatch, batch.id)
-        return {"items": batch.item_count, "seconds": seconds, "statements": len(statements),
-                "sepa_bytes": len(batch.sepa_xml.encode()),
-                "payroll_bytes": len(batch.payroll_csv.encode())}
+    batch_args = bench_batch.parse_args(["--database", "postgres", "--url", args.url,
+                                         "--sizes", "5000", "--rounds", "3"])
+    batch_results, _server = bench_batch.run(batch_args)
+    matching_args = bench_matching.parse_args(["--database", "postgres", "--url", args.url])
+    return batch_results[-1], {"args": matching_args,
+                               "result": bench_matching.run(matching_args)}
 
 
-def run(args: argparse.Namespace) -> Run:
+def seeded(args: argparse.Namespace, stack: ExitStack, factor: int, bank: dict):
+    """A database of its own with the cast grown to ``factor``: (url, app, cast)."""
     import flask_migrate
 
     from app import create_app
@@ -334,59 +389,66 @@ def run(args: argparse.Namespace) -> Run:
     from app.reference.services import load_reference_data
     from config import TestConfig
 
+    url = stack.enter_context(fresh_database(args.url, f"{BENCH_DATABASE}_{factor}"))
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, **bank)
+
+    def dispose() -> None:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+    stack.callback(dispose)
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_reference_data()
+        db.session.commit()
+        cast = scale.people()
+        db.session.commit()
+        scale.grow(cast, scale.SCALES[factor])
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    return url, app, cast
+
+
+def run(args: argparse.Namespace) -> Run:
     scales = [int(s) for s in args.scales.split(",")]
     result = Run()
     global PAGES
     PAGES = tuple(page for page in PAGES if page.name.startswith(args.only))
     log = Path(tempfile.mkdtemp(prefix="bench-pages-")) / "gunicorn.log"
-    with fresh_database(args.url) as url:
-        bank = {"BANK_IBAN": "FI2112345600000785", "BANK_BIC": "NDEAFIHH",
-                "BANK_NAME": "Kokemuspankki ry"}
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, **bank)
-        env = dict(bank, DATABASE_URL=url, SECRET_KEY="bench-pages-" + "x" * 40,
-                   KOKEMUSPANKKI_ENV="development", SCHEDULER_ENABLED="0",
-                   RATELIMIT_STORAGE_URI="memory://", INSTANCE_PATH=str(log.parent))
-        try:
-            with app.app_context():
-                flask_migrate.upgrade()
-                load_reference_data()
-                db.session.commit()
-                cast = scale.people()
-                db.session.commit()
-            grown: dict[str, int] = {}
-            for factor in scales:
-                with app.app_context():
-                    scale.grow(cast, scale.difference(scale.SCALES[factor], grown))
-                    db.session.commit()
-                    grown = dict(scale.SCALES[factor])
-                    with db.engine.connect().execution_options(
-                            isolation_level="AUTOCOMMIT") as connection:
-                        connection.exec_driver_sql("VACUUM ANALYZE")
-                result.rows[factor] = table_counts(app)
-                counts = count_statements(app, cast)  # no app context: one per request
-                pages: dict[str, Result] = {}
-                with gunicorn("wsgi:app", env, log) as server, \
-                        gunicorn("tests.bench.bare_app:app", env, log) as bare_server:
-                    for page in PAGES:
-                        headers = session_headers(server[0], page, cast)
-                        many = 10 if page.who is None else 1
-                        pages[page.name] = load(server, page.url, headers, args.requests * many,
-                                                args.concurrency, args.budget)
-                        pages[page.name].statements = counts[page.name]
-                        print(f"{factor}× {page.name}: {pages[page.name]}", file=sys.stderr)
-                    result.bare[factor] = load(bare_server, "/", {}, args.requests * 10,
-                                               args.concurrency, args.budget)
-                    print(f"{factor}× bare: {result.bare[factor]}", file=sys.stderr)
-                result.scales[factor] = pages
-            if 100 in scales:
-                try:
-                    result.batch = batch_of_everything(app, cast)
-                except Exception as error:  # noqa: BLE001 - reported in the table instead
-                    result.batch = {"error": f"{type(error).__name__}: {error}"[:300]}
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    bank = {"BANK_IBAN": "FI2112345600000785", "BANK_BIC": "NDEAFIHH",
+            "BANK_NAME": "Kokemuspankki ry"}
+    with ExitStack() as stack:
+        databases, counts, servers = {}, {}, {}
+        for factor in scales:
+            url, app, cast = databases[factor] = seeded(args, stack, factor, bank)
+            result.rows[factor] = table_counts(app)
+            counts[factor] = count_statements(app, cast)  # no app context: one per request
+            print(f"{factor}× seeded: {result.rows[factor]}", file=sys.stderr)
+        for factor, (url, _app, _cast) in databases.items():
+            env = dict(bank, DATABASE_URL=url, SECRET_KEY="bench-pages-" + "x" * 40,
+                       KOKEMUSPANKKI_ENV="development", SCHEDULER_ENABLED="0",
+                       RATELIMIT_STORAGE_URI="memory://", INSTANCE_PATH=str(log.parent))
+            servers[factor] = stack.enter_context(gunicorn("wsgi:app", env, log))
+        bare_server = stack.enter_context(gunicorn("tests.bench.bare_app:app", env, log))
+        for factor in scales:
+            result.scales[factor] = {}
+        for page in PAGES:
+            many = 10 if page.who is None else 1
+            targets = [Target(factor, servers[factor], page.url,
+                              session_headers(databases[factor][1], servers[factor][0], page,
+                                              databases[factor][2]),
+                              args.requests * many) for factor in scales]
+            bare = Target("bare", bare_server, "/", {}, args.requests * 10)
+            interleaved([*targets, bare], args.concurrency, args.rounds, args.budget)
+            for target in targets:
+                result.scales[target.key][page.name] = target.result(counts[target.key][page.name])
+                print(f"{target.key}× {page.name}: {result.scales[target.key][page.name]}",
+                      file=sys.stderr)
+            result.bare[page.name] = bare.result()
+    if not args.only:
+        result.batch, result.matching = batch_and_matching(args)
     return result
 
 
@@ -404,64 +466,68 @@ def commit_id() -> str:
 def markdown(args: argparse.Namespace, run_: Run) -> str:
     scales = sorted(run_.scales)
     low, high = scales[0], scales[-1]
+    per_scale = " / ".join(f"{f}×" for f in scales)
     lines = [
         SECTION.strip(),
         "",
         f"`make bench-pages` on commit {commit_id()}, "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; PostgreSQL (throwaway server), gunicorn "
-        f"with deploy/gunicorn.conf.py and 2 sync workers, a Python load generator with "
-        f"{args.concurrency} threads on loopback (a new connection per request), "
-        f"{os.cpu_count()} CPUs shared with other work (1-minute load average "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; PostgreSQL (throwaway server, one database "
+        f"per scale), one gunicorn per scale with deploy/gunicorn.conf.py and 2 sync workers, "
+        f"and the bare Flask endpoint under the same config; a Python load generator with "
+        f"{args.concurrency} threads on loopback (a new connection per request). Each page is "
+        f"loaded in {args.rounds} rounds of short bursts that take its scales and the bare "
+        f"endpoint in turn, so all of them meet the same load of the machine "
+        f"({os.cpu_count()} CPUs shared with other work; 1-minute load average "
         f"{os.getloadavg()[0]:.1f} at the end). Latencies are what the load generator saw.",
         "",
         "Rows in the database at each scale: " + "; ".join(
             f"{factor}×: " + ", ".join(f"{n:,} {name}" for name, n in run_.rows[factor].items())
             for factor in scales) + ".",
         "",
-        "| page | statements per request " + " / ".join(f"{f}×" for f in scales)
-        + " | p50 ms " + " / ".join(f"{f}×" for f in scales)
-        + " | p99 ms " + " / ".join(f"{f}×" for f in scales)
-        + f" | p50 {high}× ÷ p50 {low}× | share of the bare endpoint's req/s "
-        + " / ".join(f"{f}×" for f in scales)
-        + " | worker CPU ms per request " + " / ".join(f"{f}×" for f in scales)
-        + " | bare endpoint's CPU ÷ the page's " + " / ".join(f"{f}×" for f in scales) + " |",
+        f"| page | statements per request {per_scale} | p50 ms {per_scale} "
+        f"| p99 ms {per_scale} | p50 {high}× ÷ p50 {low}× "
+        f"| share of the bare endpoint's req/s {per_scale} "
+        f"| worker CPU ms per request {per_scale} | bare endpoint's p50 ms, req/s, CPU ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for page in PAGES:
         results = [run_.scales[f][page.name] for f in scales]
+        bare = run_.bare[page.name]
         errors = sum(r.errors for r in results)
         lines.append(
             f"| {page.name}{f' ({errors} non-200 answers)' if errors else ''} | "
             + " / ".join(str(r.statements) for r in results) + " | "
             + " / ".join(f"{r.p50:.1f}" for r in results) + " | "
             + " / ".join(f"{r.p99:.1f}" for r in results) + " | "
-            + f"{results[-1].p50 / results[0].p50:.2f} | "
-            + " / ".join(f"{r.rate / run_.bare[f].rate:.3f}" for r, f in zip(
-                results, scales, strict=True)) + " | "
+            + f"**{results[-1].p50 / results[0].p50:.2f}** | "
+            + " / ".join(f"{r.rate / bare.rate:.3f}" for r in results) + " | "
             + " / ".join(f"{r.cpu_ms:.2f}" for r in results) + " | "
-            + " / ".join(f"{run_.bare[f].cpu_ms / r.cpu_ms:.3f}" if r.cpu_ms else "–"
-                         for r, f in zip(results, scales, strict=True)) + " |")
-    lines.append(
-        "| bare Flask endpoint (tests/bench/bare_app.py) | 0 | "
-        + " / ".join(f"{run_.bare[f].p50:.1f}" for f in scales) + " | "
-        + " / ".join(f"{run_.bare[f].p99:.1f}" for f in scales) + " | "
-        + f"{run_.bare[high].p50 / run_.bare[low].p50:.2f} | "
-        + " / ".join(f"1 ({run_.bare[f].rate:.0f} req/s)" for f in scales) + " | "
-        + " / ".join(f"{run_.bare[f].cpu_ms:.2f}" for f in scales) + " | 1 |")
+            + f"{bare.p50:.1f}, {bare.rate:.0f}, {bare.cpu_ms:.2f} |")
     lines += ["", "Requests per page and scale: "
               + ", ".join(f"{page.name} " + "/".join(str(run_.scales[f][page.name].requests)
                                                       for f in scales) for page in PAGES)
               + " (fewer than asked when the time budget ran out)."]
-    if run_.batch and "error" in run_.batch:
-        lines += ["", f"The payment batch of every approved item failed: {run_.batch['error']}"]
-    elif run_.batch:
+    if run_.batch:
+        from tests.bench import bench_matching
+
         b = run_.batch
-        lines += ["", "### One payment batch of every approved item (100×)", "",
-                  "| items | service time s | SQL statements | SEPA file bytes "
-                  "| payroll CSV bytes |",
+        lines += ["", "### One payment batch of 5,000 approved items "
+                  "(`tests/bench/bench_batch.py`)",
+                  "", f"{b['size']:,} approved items of {b['payments']:,} experts, each with its "
+                  "income components; median of 3 rounds after a warm-up.", "",
+                  "| items | created ms (statements) | exported ms (statements) "
+                  "| created and exported ms | bank file KiB |",
                   "| ---: | ---: | ---: | ---: | ---: |",
-                  f"| {b['items']:,} | {b['seconds']:.2f} | {b['statements']:,} "
-                  f"| {b['sepa_bytes']:,} | {b['payroll_bytes']:,} |"]
+                  f"| {b['size']:,} | {b['median']:.0f} ({b['statements'][1]}) "
+                  f"| {b['export']:.0f} ({b['export_statements']}) "
+                  f"| **{b['median'] + b['export']:.0f}** | {b['xml_kb']:,.0f} |",
+                  "", "Created: `create_batch` with its commit (the bank file built and "
+                  "validated once, the batch stored, the items moved, the audit entry). "
+                  "Exported: the bank file's download and the Finnish payroll file (built from "
+                  "the stored income components, identity codes decrypted, every read "
+                  "audited), once, with its commit.",
+                  "", "### Matching (`tests/bench/bench_matching.py`)", "",
+                  bench_matching.table(run_.matching["args"], run_.matching["result"])]
     return "\n".join(lines) + "\n"
 
 
