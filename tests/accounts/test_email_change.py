@@ -350,11 +350,20 @@ def test_the_link_of_another_account_is_refused(app, asked, login):
         assert "This link is for another account" in page(response)
     assert user_of(app, user_id).email == old and user_of(app, other_id).email == other
     assert mails(app, "email_changed") == []
-    # Without signing in, the link leads to the sign-in page and back.
+    # Without signing in, the link leads to the sign-in page (with the current address)
+    # and back to the link.
     anonymous = app.test_client()
     response = anonymous.get(path)
     assert redirect_path(response) == "/login"
+    assert anonymous.post(path).status_code == 302
     assert user_of(app, user_id).email == old
+    from tests.support.two_factor import sign_in_post
+
+    back = sign_in_post(anonymous, response.headers["Location"], old,
+                        {"email": old, "password": factories.DEFAULT_PASSWORD})
+    assert redirect_path(back) == path
+    assert redirect_path(anonymous.post(path)) == "/account"
+    assert user_of(app, user_id).email == NEW
 
 
 def test_the_service_checks_the_owner_too(app):
