@@ -83,7 +83,10 @@ def roles(*names: str) -> frozenset[str]:
 
 #: endpoint → the roles that may use it on the owners' objects.
 ACCESS: dict[str, frozenset[str]] = {
+    "accounts.change_email": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,
+    #: Only the account whose address change the link confirms (the owner expert's).
+    "accounts.confirm_email_change": roles("expert"),
     "accounts.confirm_second_factor": SIGNED_IN,  # a non-staff user is sent on at once
     "accounts.forgot_password": EVERYONE,
     "accounts.login": EVERYONE,
@@ -301,7 +304,7 @@ def _one(statement):
 def build_world(app, tmp_path) -> dict[str, object]:
     """Seed the demo data and look up one object of the owners for each URL parameter."""
     from app.accounts.services import make_reset_token
-    from app.accounts.tokens import make_sign_in_token
+    from app.accounts.tokens import make_email_change_token, make_sign_in_token
     from app.bookings.feeds import calendar_feed_of, feed_secret
     from app.bookings.models import Assignment, Invitation, OrderSession
     from app.common.timeutil import utcnow
@@ -401,6 +404,8 @@ def build_world(app, tmp_path) -> dict[str, object]:
         "year": today.year,
         "token": make_reset_token(app.config["SECRET_KEY"], owner_expert.user),
         "sign_in_token": make_sign_in_token(app.config["SECRET_KEY"], owner_expert.user),
+        "email_change_token": make_email_change_token(
+            app.config["SECRET_KEY"], owner_expert.user, "expert2-uusi@example.fi"),
         "secret": feed_secret(calendar_feed_of(owner_expert.user)),
         # Waits for a coordinator's decision: a refused POST must leave it waiting.
         "organisation_id": _one(select(Organisation.id).where(
@@ -425,6 +430,7 @@ ACTIONS = {
     "expert_work.withdraw": {"order_id": "future_order"},
     "api.withdraw_post": {"order_id": "future_order"},
     "accounts.sign_in_link": {"token": "sign_in_token"},
+    "accounts.confirm_email_change": {"token": "email_change_token"},
     "participation.invitation": {"member_id": "invited_member"},
 }
 

@@ -91,6 +91,18 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class ChangeEmailForm(FlaskForm):
+    email = TrimmedEmailField(
+        _l("New e-mail address"),
+        validators=[DataRequired(REQUIRED), Email(EMAIL), Length(max=254)],
+        description=_l("We send a link to this address. Your address changes when you open "
+                       "the link."),
+    )
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(REQUIRED), Length(max=200)],
+        description=_l("So that we know it is you."))
+
+
 class OrganisationSignupForm(FlaskForm):
     organisation_name = StringField(
         _l("Name of the organisation"),

@@ -49,6 +49,11 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The address the account had before its latest e-mail change (app/accounts/email_change):
+    #: money-change notices go there too for 30 days. Erased when the account is closed.
+    previous_email: Mapped[str | None] = mapped_column(String(254))
+    #: When the e-mail address last changed; an unused change link stops working then.
+    email_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when the account was closed (app/privacy): it can no longer sign in.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when a closed account's e-mail and payment details were erased (after its

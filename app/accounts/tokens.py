@@ -1,4 +1,6 @@
-"""Password-reset tokens: signed, and spent once the password changes.
+"""Signed one-time tokens of the e-mailed links: password reset (spent once the password
+changes), sign-in link (spent at the sign-in) and e-mail address change (spent once the
+address or the password changes).
 
 Below both the account services and the account mails, so each may use them.
 """
@@ -69,3 +71,45 @@ def user_for_sign_in_token(secret_key: str, token: str) -> User:
     if user is None or not user.active or data.get("since") != _last_login(user):
         raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
     return user
+
+
+EMAIL_CHANGE_SALT = "email-change"
+#: The confirmation link of a new e-mail address works this long, and once.
+EMAIL_CHANGE_MAX_AGE = 24 * 60 * 60
+
+
+def _email_change_stamp(user: User) -> list[str]:
+    """What the link is bound to: the last address change and the password (a new password,
+    e.g. the owner's after a stranger asked for the change, kills the link too)."""
+    changed = user.email_changed_at.isoformat() if user.email_changed_at else ""
+    return [changed, user.password_changed_at.isoformat()]
+
+
+def make_email_change_token(secret_key: str, user: User, new_email: str) -> str:
+    """A signed token that moves ``user`` to ``new_email``; it stops working once the
+    address or the password changes."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=EMAIL_CHANGE_SALT)
+    return serializer.dumps({"user": user.id, "email": new_email,
+                             "since": _email_change_stamp(user)})
+
+
+def email_change_of_token(secret_key: str, token: str,
+                          max_age: int = EMAIL_CHANGE_MAX_AGE) -> tuple[User, str]:
+    """The user and the new address of an e-mail change link."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=EMAIL_CHANGE_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidInput(
+            "The link has expired. Ask for a new one.", code="token_expired"
+        ) from None
+    except BadSignature:
+        raise InvalidInput(
+            "The link is not valid. Ask for a new one.", code="token_invalid"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+        raise InvalidInput("The link is not valid. Ask for a new one.", code="token_invalid")
+    user = db.session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
+    if user is None or not user.active or data.get("since") != _email_change_stamp(user):
+        raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
+    return user, data["email"]

@@ -19,8 +19,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import second_factor, services, sessions, totp
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts import email_change, second_factor, services, sessions, totp
 from app.accounts.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
     ExpertApplicationForm,
     ForgotPasswordForm,
@@ -38,8 +41,8 @@ from app.accounts.mails import (
     queue_sign_in_link_mail,
 )
 from app.accounts.models import User
-from app.accounts.tokens import user_for_sign_in_token
-from app.common.errors import DomainError, translated
+from app.accounts.tokens import EMAIL_CHANGE_MAX_AGE, user_for_sign_in_token
+from app.common.errors import DomainError, PermissionDenied, translated
 from app.common.timeutil import utcnow
 from app.extensions import db, limiter, login_manager
 from app.reference.queries import municipality_choices
@@ -416,6 +419,71 @@ def change_password():
                   "success")
             return redirect(dashboard_url(current_user))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@login_required
+def change_email():
+    """Ask to change the e-mail address: a link goes to the new address (the same answer
+    whether or not the address already has an account)."""
+    form = ChangeEmailForm()
+    status = 200
+    if form.validate_on_submit():
+        config = current_app.config
+        try:
+            email_change.request_email_change(
+                current_user, form.email.data, form.current_password.data, now=utcnow(),
+                max_failures=config["LOGIN_MAX_FAILURES"],
+                window_minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"],
+                address=request.remote_addr)
+        except DomainError as error:
+            _rolled_back(error)
+            attach_error(form, error)
+            status = error.status if error.status == 429 else 422
+        else:
+            db.session.commit()
+            flash(_("We sent a link to the new address. Open it within %(hours)s hours to "
+                    "finish the change. Until then, sign in with your current address.",
+                    hours=EMAIL_CHANGE_MAX_AGE // 3600), "success")
+            return redirect(url_for("privacy.account"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/change_email.html", form=form,
+                           hours=EMAIL_CHANGE_MAX_AGE // 3600), status
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@login_required
+def confirm_email_change(token: str):
+    """The link's page: a button makes the change (a mail scanner that opens the link does
+    not). Only the account that asked for the change can use it."""
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        new_email = email_change.email_change_of_link(current_user, secret, token)
+    except PermissionDenied as error:
+        return render_template("accounts/confirm_email_change.html", form=None,
+                               problem=translated(error)), 403
+    except DomainError as error:
+        flash(translated(error), "error")
+        return redirect(url_for("accounts.change_email"))
+    form = LogoutForm()
+    if form.validate_on_submit():
+        try:
+            email_change.confirm_email_change(current_user, secret, token, now=utcnow(),
+                                              keep_session_key=session.get(SESSION_KEY))
+            db.session.commit()
+        except (DomainError, IntegrityError) as error:  # the address was taken meanwhile
+            db.session.rollback()
+            flash(translated(error) if isinstance(error, DomainError) else _(
+                "This address cannot be used. Ask for a change to another address."), "error")
+            return redirect(url_for("accounts.change_email"))
+        flash(_("Your e-mail address is now %(email)s. Sign in with it from now on. You were "
+                "signed out on your other devices, and your API tokens no longer work.",
+                email=new_email), "success")
+        return redirect(url_for("privacy.account"))
+    return render_template("accounts/confirm_email_change.html", form=form,
+                           new_email=new_email, problem=None)
 
 
 @bp.route("/register/organisation", methods=["GET", "POST"])

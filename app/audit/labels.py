@@ -26,6 +26,8 @@ ACTIONS = {
     "data_exported": _l("Personal data downloaded"),
     "dispute_replied": _l("Expert answered a disputed report"),
     "dispute_resolved": _l("Disputed report resolved"),
+    "email_change_requested": _l("Change of e-mail address asked for"),
+    "email_changed": _l("E-mail address changed"),
     "expert_applied": _l("Expert applied"),
     "expert_info_requested": _l("More information asked from an applicant"),
     "expert_paused": _l("Expert took a break"),

@@ -18,6 +18,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from app.accounts.models import EXPERT, FINANCE, User
+from app.accounts.email_change import notice_addresses
 from app.accounts.passwords import verify_password
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -417,12 +418,16 @@ def update_profile(actor: User, changes: ProfileChanges) -> ExpertProfile:
 def _tell_payment_details_changed(actor: User, profile: ExpertProfile, old_iban: str | None,
                                   changed: list[str]) -> None:
     """Mail the expert that their bank account or tax card changed, so that a change they did
-    not make themselves is noticed (the old and new account are shown masked)."""
-    queue_mail(actor.email, "payment_details_changed", language=actor.language,
-               kind="payment_details_changed", user_id=actor.id,
-               name=profile.display_name or actor.full_name,
-               iban_changed="iban" in changed, tax_card_changed="withholding_percent" in changed,
-               old_iban=mask_iban(old_iban), new_iban=mask_iban(profile.iban))
+    not make themselves is noticed (the old and new account are shown masked). It goes to
+    the previous e-mail address too when the address changed lately (`notice_addresses`):
+    whoever moved the account to their own address is not the only one told."""
+    for address in notice_addresses(actor, utcnow()):
+        queue_mail(address, "payment_details_changed", language=actor.language,
+                   kind="payment_details_changed", user_id=actor.id,
+                   name=profile.display_name or actor.full_name,
+                   iban_changed="iban" in changed,
+                   tax_card_changed="withholding_percent" in changed,
+                   old_iban=mask_iban(old_iban), new_iban=mask_iban(profile.iban))
 
 
 def _replace_areas(profile: ExpertProfile, wanted: list[tuple[ExpertiseArea, bool]]) -> None:

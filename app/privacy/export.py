@@ -74,8 +74,9 @@ def gather(user: User, now: datetime | None = None) -> Export:
     data = export.data
     data["format_version"] = FORMAT_VERSION
     data["exported_at"] = now.isoformat()
-    data["account"] = _row(user, "id", "email", "full_name", "phone", "role", "language",
-                           "active", "created_at", "last_login_at", "password_changed_at")
+    data["account"] = _row(user, "id", "email", "previous_email", "email_changed_at",
+                           "full_name", "phone", "role", "language", "active", "created_at",
+                           "last_login_at", "password_changed_at")
     data["account"]["two_factor_enrolled"] = bool(user.totp_secret)
     _organisation(user, data)
     _expert(user, export)

@@ -174,13 +174,15 @@ def close_account_on_request(actor: User, user_id: int,
 def _close(actor: User, user: User, now: datetime) -> ClosureResult:
     if user.closed_at is not None:
         raise Conflict("This account is already closed.", code="account_closed")
-    old_name, email = user.full_name, user.email
+    old_name, email, previous = user.full_name, user.email, user.previous_email
     _end_work(user, now)
     result = ClosureResult(user_id=user.id, erased=False)
     _remove_personal_data(user, result, now)
-    _scrub_everywhere(user, [old_name, email], skip_users=True)
+    _scrub_everywhere(user, [old_name, email, previous or ""], skip_users=True)
     _forget_mail(user, email)
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    if previous:
+        _forget_previous_email(user, previous)
     user.closed_at = now
     record_audit(actor, "account_closed", "user", user.id, role=user.role,
                  on_request=actor.id != user.id)
@@ -314,6 +316,15 @@ def _scrub_audit_details(values: list[str], replacement: str) -> None:
     db.session.flush()
 
 
+def _forget_previous_email(user: User, previous: str) -> None:
+    """The address the account had before its last change: it pays nothing, so it goes at
+    the closure (with its mails and counted sign-ins), not only once nothing is owed."""
+    _forget_mail(user, previous)
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == previous))
+    user.previous_email = None
+    user.email_changed_at = None
+
+
 def _forget_mail(user: User, email: str) -> None:
     """Outbox messages to the person (sent or waiting): they hold their address and name."""
     db.session.execute(
@@ -332,6 +343,10 @@ def erase_payment_data(user: User, now: datetime) -> None:
     until now because the payroll of the last payouts needs it.
     """
     email = user.email
+    if user.previous_email:  # closed before the previous address was kept: erased here
+        previous = user.previous_email
+        _forget_previous_email(user, previous)
+        _scrub_everywhere(user, [previous], skip_users=True)
     profile = user.expert_profile
     if profile is not None:
         if profile.iban:

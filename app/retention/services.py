@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import String, cast, delete, func, or_, select, update
 
+from app.accounts import email_change
 from app.accounts.models import EXPERT, ApiToken, LoginAttempt, User
 from app.audit.models import AuditEntry
 from app.audit.services import record_audit
@@ -45,6 +46,8 @@ RULES = (
     Rule("outbox_bodies", "texts of sent or failed e-mails", "90 days after queueing"),
     Rule("api_tokens", "expired or revoked API tokens", "30 days after expiry or revocation"),
     Rule("login_attempts", "sign-in attempts", "30 days"),
+    Rule("previous_emails", "the address an account had before an e-mail change",
+         "30 days after the change"),
     Rule("receipts", "travel receipt files (vouchers)",
          "6 years after the end of the year of the report"),
     Rule("bank_files", "payment batch bank and payroll files (vouchers)",
@@ -198,6 +201,19 @@ def remove_old_login_attempts(now: datetime) -> int:
     return result.rowcount
 
 
+def forget_previous_emails(now: datetime) -> int:
+    """Forget the address an account had before its e-mail change once the change is older
+    than the window in which notices also go there (app/accounts/email_change)."""
+    result = db.session.execute(
+        update(User)
+        .where(User.previous_email.is_not(None),
+               User.email_changed_at < now - email_change.NOTICE_WINDOW)
+        .values(previous_email=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def remove_old_receipts(now: datetime) -> int:
     """Delete travel receipt files of reports made before the voucher cutoff."""
     reports = db.session.scalars(
@@ -235,6 +251,7 @@ CLEANERS = {
     "outbox_bodies": clear_outbox_bodies,
     "api_tokens": remove_old_tokens,
     "login_attempts": remove_old_login_attempts,
+    "previous_emails": forget_previous_emails,
     "receipts": remove_old_receipts,
     "bank_files": clear_old_bank_files,
 }

@@ -231,6 +231,10 @@ CASES: list[Case] = [
     Case(None, "/login/link/{sign_in_token}"),
     Case(FINANCE, "/login/confirm?next=/finance/batches"),
     Case(EXPERT, "/account/sign-out-everywhere"),
+    Case(EXPERT, "/account/email"),
+    Case(EXPERT, "/account/email", 422, submit("main form"), "empty"),
+    Case(EXPERT, "/account/email/confirm/{email_change_token}"),  # shown, not confirmed
+    Case(ORG, "/account/email/confirm/{email_change_token}", 403, note="another's link"),
     Case(None, "/accessibility"),
     Case(None, "/prices"),
     Case(None, PRICE_QUERY),
@@ -468,7 +472,7 @@ def demo_ids(live_server) -> dict[str, str]:
     """Order, invitation and applicant ids (and a reset token) from the live demo database."""
     from app.accounts.models import User
     from app.accounts.services import create_user, make_reset_token
-    from app.accounts.tokens import make_sign_in_token
+    from app.accounts.tokens import make_email_change_token, make_sign_in_token
     from app.bookings.models import Assignment, Invitation, Order
     from app.common.timeutil import utcnow
     from app.organisations.models import Organisation
@@ -569,6 +573,8 @@ def demo_ids(live_server) -> dict[str, str]:
                                               expert_user("expert24@demo.test"))
         ids["sign_in_token"] = make_sign_in_token(app.config["SECRET_KEY"],
                                                   expert_user("expert23@demo.test"))
+        ids["email_change_token"] = make_email_change_token(
+            app.config["SECRET_KEY"], expert_user(EXPERT), "expert1-uusi@example.fi")
         if expert_user(NEW_STAFF) is None:  # a coordinator who has not set up two-factor
             create_user(NEW_STAFF, DEMO_PASSWORD, "coordinator", "Uusi Koordinaattori")
             session.commit()

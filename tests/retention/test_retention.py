@@ -179,6 +179,22 @@ def test_login_attempts_go_after_30_days():
     assert ids(LoginAttempt) == kept
 
 
+def test_previous_email_addresses_go_30_days_after_the_change():
+    def moved(days_ago, previous="vanha@example.fi"):
+        user = factories.user("expert", previous_email=previous,
+                              email_changed_at=NOW - timedelta(days=days_ago))
+        return user
+
+    old, month, recent, never = moved(31), moved(30, "kuukausi@example.fi"), moved(1), \
+        factories.user("expert")
+    assert retention.forget_previous_emails(NOW) == 1
+    db.session.expire_all()
+    assert old.previous_email is None and old.email_changed_at is not None
+    assert (month.previous_email, recent.previous_email) == ("kuukausi@example.fi",
+                                                             "vanha@example.fi")
+    assert never.previous_email is None
+
+
 def test_receipts_and_bank_files_go_6_years_after_their_year_but_the_books_stay():
     # Vouchers of 2019 may go from 1 January 2026; those of 2020 stay until 2027.
     end_of_2019 = datetime(2020, 1, 1, tzinfo=HELSINKI).astimezone(UTC)

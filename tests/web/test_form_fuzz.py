@@ -79,6 +79,9 @@ FORMS = [
         "training_completed_on": "2025-05-31", "password": "a long and secret sentence"}),
     FormCase("sign-in", None, "/login", {"email": TEXT, "password": TEXT}, echo="email",
              valid={"email": "nobody@example.fi", "password": "not the password"}),
+    FormCase("e-mail change", "expert", "/account/email", {
+        "email": TEXT, "current_password": TEXT}, echo="email",
+        valid={"email": "uusi.osoite@example.fi", "current_password": factories.DEFAULT_PASSWORD}),
     FormCase("order", "organiser", "/organisation/orders/new", {
         "kind": st.sampled_from(["single", "series", "x\x00"]), "assignment_type": TEXT,
         "title": TEXT, "description": TEXT, "expertise_areas": TEXT, "date": TEXT,
