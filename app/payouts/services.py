@@ -494,12 +494,20 @@ def _payee_iban(expert: ExpertProfile | Row) -> str | None:
         return None
 
 
+def iban_changed_since_approval(approved_iban: str | None, saved_iban: str | None) -> bool:
+    """Whether the expert's saved account is no longer the one an item was approved with
+    (``saved_iban`` compacted, None when not valid): the item still pays the approved one,
+    and finance is shown the change."""
+    return bool(approved_iban) and approved_iban != saved_iban
+
+
 def bank_details_changed(items: Iterable[PayoutItem]) -> list[str]:
     """The names of the experts whose saved IBAN is not the one their items were approved
     with: finance sees them before and after making the batch (the money goes to the
     approved account)."""
     return sorted({item.expert.user.full_name for item in items
-                   if item.approved_iban and item.approved_iban != _payee_iban(item.expert)})
+                   if iban_changed_since_approval(item.approved_iban,
+                                                  _payee_iban(item.expert))})
 
 
 def _identity_code_readable(expert: ExpertProfile | Row) -> bool:
@@ -634,7 +642,7 @@ def create_batch(actor: User, item_ids: Iterable[object] | None, now: datetime) 
     batch.left_out = tuple(left_out)
     batch.bank_details_changed = tuple(sorted(
         {experts[i.expert_id].full_name for i in items
-         if i.approved_iban and i.approved_iban != saved_ibans[i.expert_id]}))
+         if iban_changed_since_approval(i.approved_iban, saved_ibans[i.expert_id])}))
     return batch
 
 
