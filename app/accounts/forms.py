@@ -171,7 +171,25 @@ class InviteColleagueForm(FlaskForm):
     email = TrimmedEmailField(
         _l("Colleague's e-mail address"),
         validators=[DataRequired(REQUIRED), Email(EMAIL)],
-        description=_l("We send a link for choosing a password to this address."),
+        description=_l("We send an invitation to this address. Your colleague chooses their "
+                       "own password."),
+    )
+
+
+class AcceptColleagueInvitationForm(FlaskForm):
+    """The invited colleague's answer: their name (as the inviter typed it, or corrected)
+    and a password. Declining is a separate button (``decision`` = decline)."""
+
+    full_name = StringField(
+        _l("Your name"), validators=[DataRequired(REQUIRED), Length(max=200)],
+        description=_l("Correct your name if it is not right."))
+    password = _password(_l("Choose a password"))
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", message=_l("The passwords are not the same.")),
+        ],
     )
 
 

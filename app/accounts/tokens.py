@@ -1,9 +1,13 @@
-"""Password-reset tokens: signed, and spent once the password changes.
+"""Password-reset tokens: signed, and spent once the password changes; random secrets of which
+only a hash is stored (API tokens, colleague invitation links).
 
 Below both the account services and the account mails, so each may use them.
 """
 
 from __future__ import annotations
+
+import hashlib
+import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -69,3 +73,14 @@ def user_for_sign_in_token(secret_key: str, token: str) -> User:
     if user is None or not user.active or data.get("since") != _last_login(user):
         raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
     return user
+
+
+def secret_hash(secret: str) -> str:
+    """The stored form of a random secret (an API token, an invitation link's secret)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> tuple[str, str]:
+    """A new random secret for a link or a bearer token, and its hash (only that is stored)."""
+    secret = secrets.token_urlsafe(32)
+    return secret, secret_hash(secret)
