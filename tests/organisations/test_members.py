@@ -458,3 +458,67 @@ def test_only_organisation_admins_can_invite(app, role):
         someone = factories.user(role)
         with pytest.raises(DomainError):
             invitations.invite_colleague(someone, "Ei Kutsuttu", "ei.kutsuttu@example.fi")
+
+
+# --- forgery and someone else's browser ------------------------------------------------------
+
+
+def _csrf_sign_in(client, email: str) -> None:
+    from tests.web.helpers import csrf_token
+
+    token = csrf_token(client.get("/login"))
+    response = client.post("/login", data={"email": email, "password": factories.DEFAULT_PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_every_invitation_form_needs_its_csrf_token(app, client, csrf_client, organisation):
+    from tests.web.helpers import csrf_token
+
+    logged_in(client, organisation["admin"])
+    invite(client)
+    path = link_of(mails(app, "colleague_invitation")[0])
+    (row,) = invitation_rows(app, COLLEAGUE["email"])
+    _csrf_sign_in(csrf_client, organisation["admin"])
+    for action in ("cancel", "resend"):
+        assert csrf_client.post(f"/organisation/invitations/{row.id}/{action}").status_code == 400
+    assert csrf_client.post("/organisation/members", data={
+        "full_name": "Väärennetty", "email": "vaarennetty@example.fi"}).status_code == 400
+    anonymous = csrf_client.application.test_client()
+    assert anonymous.post(path, data={"full_name": "X", "password": NEW_PASSWORD,
+                                      "confirm": NEW_PASSWORD}).status_code == 400
+    assert anonymous.post(path, data={"decision": "decline"}).status_code == 400
+    (after,) = invitation_rows(app, COLLEAGUE["email"])
+    assert (after.status, after.token_hash) == ("pending", row.token_hash)
+    assert invitation_rows(app, "vaarennetty@example.fi") == []
+    assert accounts_with(app, COLLEAGUE["email"]) == 0
+    # With the token of the link's page the answer goes through.
+    token = csrf_token(anonymous.get(path))
+    response = anonymous.post(path, data={"decision": "decline", "csrf_token": token})
+    assert response.status_code == 302
+    assert invitation_rows(app, COLLEAGUE["email"])[0].status == "declined"
+
+
+def test_accepting_in_a_browser_signed_in_as_someone_else_leaves_that_account_alone(
+        app, client, organisation):
+    logged_in(client, organisation["admin"])
+    invite(client)
+    path = link_of(mails(app, "colleague_invitation")[0])
+    with app.app_context():
+        expert_email = factories.expert().user.email
+        db.session.commit()
+    before = _snapshot(app, expert_email)
+    browser = logged_in(app.test_client(), expert_email)
+    response = browser.post(path, data={"full_name": "Kaisu Kollega", "password": NEW_PASSWORD,
+                                        "confirm": NEW_PASSWORD})
+    assert redirect_path(response) == "/organisation/"
+    assert _snapshot(app, expert_email) == before  # no role, membership or password change
+    assert browser.get("/expert/").status_code in (302, 403)  # the expert's session ended
+    with app.app_context():
+        colleague = db.session.scalar(select(User).where(User.email == COLLEAGUE["email"]))
+        assert colleague.organisation_id == organisation["id"]
+        from app.accounts.models import UserSession
+
+        expert_id = before[0]
+        assert all(row.ended_at is not None for row in db.session.scalars(
+            select(UserSession).where(UserSession.user_id == expert_id)))
