@@ -8,7 +8,7 @@ from flask import current_app, url_for
 
 from app.accounts.models import User
 from app.accounts.tokens import SIGN_IN_MAX_AGE, make_reset_token, make_sign_in_token
-from app.mail.services import bank_address, queue_mail
+from app.mail.services import queue_mail
 from app.web.templating import absolute_url
 
 
@@ -46,7 +46,8 @@ def queue_colleague_address_taken_mail(user: User, invitation, inviter: User | N
     queue_mail(user.email, "colleague_address_taken", language=user.language,
                kind="colleague_address_taken", user_id=user.id, user=user,
                invitation=invitation, inviter=inviter, organisation=invitation.organisation,
-               login_link=absolute_url("accounts.login"), contact=bank_address()[1])
+               login_link=absolute_url("accounts.login"),
+               contact=current_app.config["CONTACT_EMAIL"])
 
 
 def queue_sign_in_link_mail(user: User) -> None:
