@@ -63,7 +63,7 @@ SHOWS_EXPERTS = {"expert_directory.index", "api.list_experts_get"}
 #: whoever holds it may read what it shows, so the outsiders' check does not apply; that the
 #: address without the secret shows nothing is checked first in `test_access_matrix`.
 SECRET_ADDRESSES = {"calendar_feed.feed", "accounts.sign_in_link",
-                    "accounts.colleague_invitation"}
+                    "organisations.colleague_invitation"}
 #: Answers that refuse a request (a redirect is refused only when it goes to the login page).
 #: For an allowed role a redirect to /login/confirm (a fresh second factor before a money
 #: move) is not a refusal: the role may go on after typing a code. A forbidden role must be
@@ -85,7 +85,6 @@ def roles(*names: str) -> frozenset[str]:
 #: endpoint → the roles that may use it on the owners' objects.
 ACCESS: dict[str, frozenset[str]] = {
     "accounts.change_password": SIGNED_IN,
-    "accounts.colleague_invitation": EVERYONE,  # whoever holds the e-mailed link
     "accounts.confirm_second_factor": SIGNED_IN,  # a non-staff user is sent on at once
     "accounts.forgot_password": EVERYONE,
     "accounts.login": EVERYONE,
@@ -210,6 +209,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "ops.prometheus_metrics": frozenset(),  # only with the metrics token or from a network
     "ops.readyz": EVERYONE,
     "organisations.cancel_invitation": roles("member"),  # the organisation's administrator
+    "organisations.colleague_invitation": EVERYONE,  # whoever holds the e-mailed link
     "organisations.dashboard": roles("member", "other_member"),
     "organisations.members": roles("member", "other_member"),
     "organisations.remove_member": roles("member"),
@@ -436,7 +436,7 @@ ACTIONS = {
     "expert_work.withdraw": {"order_id": "future_order"},
     "api.withdraw_post": {"order_id": "future_order"},
     "accounts.sign_in_link": {"token": "sign_in_token"},
-    "accounts.colleague_invitation": {"token": "colleague_token"},
+    "organisations.colleague_invitation": {"token": "colleague_token"},
     "organisations.cancel_invitation": {"invitation_id": "colleague_invitation"},
     "organisations.resend_invitation": {"invitation_id": "colleague_invitation"},
     "participation.invitation": {"member_id": "invited_member"},
@@ -721,7 +721,7 @@ def check_secret_addresses_need_the_secret(app, world) -> None:
     assert client.get("/account/sign-out-everywhere").status_code == 302  # not signed in
     forged = world.ids["colleague_token"][:-4] + "AAAA"
     for method in ("GET", "POST"):
-        link = client.open(f"/join/{forged}", method=method)
+        link = client.open(f"/organisation/join/{forged}", method=method)
         assert link.status_code == 404
         assert "Demo hyvinvointialue" not in link.get_data(as_text=True)
     assert client.get("/calendar/" + world.ids["secret"] + ".ics").status_code == 200

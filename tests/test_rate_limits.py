@@ -55,7 +55,7 @@ CASES = {
     "accounts.two_factor_setup": (30, _poster("/login/two-factor/setup", {"code": "1"}), None),
     "accounts.request_sign_in_link": (10, _poster("/login/link"), "/login/link"),
     "accounts.sign_in_link": (30, _poster("/login/link/not-a-token"), None),
-    "accounts.colleague_invitation": (30, _poster("/join/not-a-token"), None),
+    "organisations.colleague_invitation": (30, _poster("/organisation/join/not-a-token"), None),
 }
 
 

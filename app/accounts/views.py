@@ -21,7 +21,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import second_factor, services, sessions, totp
 from app.accounts.forms import (
-    AcceptColleagueInvitationForm,
     ChangePasswordForm,
     ExpertApplicationForm,
     ForgotPasswordForm,
@@ -43,7 +42,6 @@ from app.accounts.tokens import user_for_sign_in_token
 from app.common.errors import DomainError, translated
 from app.common.timeutil import utcnow
 from app.extensions import db, limiter, login_manager
-from app.organisations import invitations
 from app.reference.queries import municipality_choices
 from app.web.fastpaths import anonymous_page
 from app.web.forms import attach_error
@@ -331,62 +329,15 @@ def sign_in_link(token: str):
     return render_template("accounts/sign_in_link_landing.html", form=form, email=user.email)
 
 
-#: The link page's status for a link that does not work (else 410: it did, but no longer).
-_LINK_STATUS = {"token_invalid": 404, "email_taken": 409}
-
-
-@bp.route("/join/<token>", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
-def colleague_invitation(token: str):
-    """The e-mailed link of a colleague invitation: choose a password and accept, or decline.
-
-    Whoever holds the link may answer; a link that no longer works (used, declined,
-    cancelled, expired, or its address got an account meanwhile) says why and changes
-    nothing."""
-    try:
-        invitation = invitations.check_link(token)
-    except DomainError as error:
-        return _invitation_gone(error)
-    form = AcceptColleagueInvitationForm()
-    if request.method == "GET":
-        form.full_name.data = invitation.full_name
-    if request.method == "POST" and request.form.get("decision") == "decline":
-        if not LogoutForm().validate_on_submit():  # its CSRF token only
-            return redirect(url_for("accounts.colleague_invitation", token=token))
-        try:
-            invitations.decline_invitation(token)
-        except DomainError as error:
-            db.session.rollback()
-            return _invitation_gone(error)
+def sign_in_here(user: User):
+    """Sign ``user`` in on this browser, as after an e-mailed link (the colleague invitation's
+    page): whoever was signed in here before is signed out and their session ends."""
+    if current_user.is_authenticated:
+        sessions.end_session(session.get(SESSION_KEY), utcnow())
         db.session.commit()
-        flash(_("You declined the invitation. No account was made."), "success")
-        return redirect(url_for("web.index"))
-    if form.validate_on_submit():
-        try:
-            user = invitations.accept_invitation(token, form.full_name.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            if error.field is None:
-                return _invitation_gone(error)
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            if current_user.is_authenticated:  # someone else's session on this browser ends
-                sessions.end_session(session.get(SESSION_KEY), utcnow())
-                db.session.commit()
-                logout_user()
-                session.pop(SESSION_KEY, None)
-            flash(_("Welcome! Your account is ready and you are a member of %(organisation)s.",
-                    organisation=invitation.organisation.name), "success")
-            return _second_step(user, None)
-    return render_template("accounts/colleague_invitation.html", form=form,
-                           decline_form=LogoutForm(), invitation=invitation,
-                           organisation=invitation.organisation), _form_status(form)
-
-
-def _invitation_gone(error: DomainError):
-    return render_template("accounts/colleague_invitation_gone.html",
-                           message=translated(error)), _LINK_STATUS.get(error.code, 410)
+        logout_user()
+        session.pop(SESSION_KEY, None)
+    return _second_step(user, None)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.accounts.mails import queue_colleague_address_taken_mail, queue_colleague_invitation_mail
 from app.accounts.models import ORGANISATION_MEMBER, User
 from app.accounts.services import check_password_rules, create_user, normalize_email, user_by_email
 from app.accounts.tokens import new_secret, secret_hash
@@ -23,6 +22,10 @@ from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.timeutil import utcnow
 from app.extensions import db
+from app.organisations.mails import (
+    queue_colleague_address_taken_mail,
+    queue_colleague_invitation_mail,
+)
 from app.organisations.models import ColleagueInvitation, Membership
 from app.organisations.states import COLLEAGUE_INVITATION
 

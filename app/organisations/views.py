@@ -7,14 +7,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.access import role_required
-from app.accounts.forms import InviteColleagueForm
+from app.accounts.forms import InviteColleagueForm, LogoutForm
 from app.accounts.models import ADMIN, COORDINATOR, ORGANISATION_MEMBER
+from app.accounts.views import sign_in_here
 from app.bookings.queries import order_rows_of_organisation
 from app.common.errors import DomainError, InvalidInput, translated
 from app.common.paging import parse_limit
-from app.extensions import db
+from app.extensions import db, limiter
 from app.organisations import invitations, services
-from app.organisations.forms import BillingDetailsForm, OrderFilterForm, VettingForm
+from app.organisations.forms import (
+    AcceptColleagueInvitationForm,
+    BillingDetailsForm,
+    OrderFilterForm,
+    VettingForm,
+)
 from app.web.actions import attempt, guard
 from app.web.forms import attach_error
 from app.web.labels import ORDER_STATUS, label
@@ -133,6 +139,59 @@ def remove_member(user_id: int):
             _("%(name)s no longer has access to the organisation.", name=user.full_name), "success"
         )
     return redirect(url_for("organisations.members"))
+
+
+#: The link page's status for a link that does not work (else 410: it did, but no longer).
+_LINK_STATUS = {"token_invalid": 404, "email_taken": 409}
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def colleague_invitation(token: str):
+    """The e-mailed link of a colleague invitation: choose a password and accept, or decline.
+
+    Whoever holds the link may answer (no sign-in needed); a link that no longer works (used,
+    declined, cancelled, expired, or its address got an account meanwhile) says why and
+    changes nothing. Accepting signs the new member in on this browser."""
+    try:
+        invitation = invitations.check_link(token)
+    except DomainError as error:
+        return _invitation_gone(error)
+    form = AcceptColleagueInvitationForm()
+    if request.method == "GET":
+        form.full_name.data = invitation.full_name
+    if request.method == "POST" and request.form.get("decision") == "decline":
+        if not LogoutForm().validate_on_submit():  # its CSRF token only
+            return redirect(url_for("organisations.colleague_invitation", token=token))
+        try:
+            invitations.decline_invitation(token)
+        except DomainError as error:
+            db.session.rollback()
+            return _invitation_gone(error)
+        db.session.commit()
+        flash(_("You declined the invitation. No account was made."), "success")
+        return redirect(url_for("web.index"))
+    if form.validate_on_submit():
+        try:
+            user = invitations.accept_invitation(token, form.full_name.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            if error.field is None:
+                return _invitation_gone(error)
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Welcome! Your account is ready and you are a member of %(organisation)s.",
+                    organisation=invitation.organisation.name), "success")
+            return sign_in_here(user)
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("organisations/colleague_invitation.html", form=form,
+                           invitation=invitation, organisation=invitation.organisation), status
+
+
+def _invitation_gone(error: DomainError):
+    return render_template("organisations/colleague_invitation_gone.html",
+                           message=translated(error)), _LINK_STATUS.get(error.code, 410)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

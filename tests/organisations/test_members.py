@@ -182,10 +182,11 @@ def test_only_the_mail_tells_whether_the_address_has_an_account(app, client, org
     assert invited.to_address == COLLEAGUE["email"] and invited.user_id is None
     assert invited.language == "fi"  # the inviter's language
     assert "Kutsuyhdistys ry" in invited.subject and "Anni Admin" in invited.body_text
-    assert "/join/" in invited.body_text
+    assert "/organisation/join/" in invited.body_text
     assert taken.to_address == expert_email and taken.language == "sv"  # the owner's language
     assert "Kutsuyhdistys ry" in taken.body_text and "Anni Admin" in taken.body_text
-    assert "/join/" not in taken.body_text and "/password/reset/" not in taken.body_text
+    assert "/organisation/join/" not in taken.body_text
+    assert "/password/reset/" not in taken.body_text
     assert "/login" in taken.body_text
     assert app.config["CONTACT_EMAIL"] in taken.body_text  # whom to contact
     # Both mails have their HTML part (the same words, links as links).
@@ -193,7 +194,7 @@ def test_only_the_mail_tells_whether_the_address_has_an_account(app, client, org
 
     email = build_email(invited, "Kokemuspankki <noreply@kokemuspankki.local>")
     html = email.get_body(("html",)).get_content()
-    assert '<a href="http' in html and "/join/" in html
+    assert '<a href="http' in html and "/organisation/join/" in html
 
 
 def test_address_taken_mail_in_english_says_what_to_do(app, client, organisation):
@@ -342,7 +343,7 @@ def test_invitation_lasts_seven_days(app, organisation):
 @pytest.mark.parametrize("link", ["not-a-token", "", "A" * 43])
 def test_a_made_up_link_shows_a_clear_page(app, client, link):
     use_english(client)
-    response = client.get(f"/join/{link}") if link else client.get("/join/")
+    response = client.get(f"/organisation/join/{link}")
     assert response.status_code == 404
     if link:
         assert "not valid" in page(response)
