@@ -362,6 +362,10 @@ def test_cancelled_invitations_link_no_longer_works(app, client, organisation):
     response = client.post(f"/organisation/invitations/{row.id}/cancel")
     assert redirect_path(response) == "/organisation/members"
     assert invitation_rows(app, COLLEAGUE["email"])[0].status == "cancelled"
+    with app.app_context():
+        (entry,) = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "colleague_invitation_cancelled")).all()
+        assert entry.actor_id == organisation["admin_id"] and entry.subject_id == str(row.id)
     client.get("/organisation/members")  # shows the message
     assert COLLEAGUE["email"] not in page(client.get("/organisation/members"))
     colleague = app.test_client()
