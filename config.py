@@ -129,6 +129,9 @@ class Config:
     #: Where the accessibility statement asks users to report accessibility problems.
     ACCESSIBILITY_FEEDBACK_EMAIL = os.environ.get(
         "ACCESSIBILITY_FEEDBACK_EMAIL", "saavutettavuus@kokemuspankki.fi")
+    #: The bank's address for questions, given in mails that ask the reader to contact it
+    #: (e.g. an invitation to an address that already has an account).
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "tuki@kokemuspankki.fi")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     #: How long a web worker keeps the landing page's fee list before reading it again.

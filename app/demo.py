@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.accounts.models import ADMIN, COORDINATOR, EXPERT, FINANCE, ORGANISATION_MEMBER, User
 from app.accounts.passwords import hash_password
+from app.accounts.tokens import new_secret
 from app.bookings.models import Assignment, CompletionReport, Invitation, Order, OrderSession
 from app.common.timeutil import utcnow
 from app.experts.identity_code import CHECK_CHARACTERS
@@ -31,7 +32,8 @@ from app.extensions import db
 from app.fees.models import AssignmentType
 from app.fees.rules import TravelClaim, compute_payout
 from app.fees.services import quote
-from app.organisations.models import Membership, Organisation
+from app.organisations.invitations import INVITATION_LIFETIME
+from app.organisations.models import ColleagueInvitation, Membership, Organisation
 from app.payments import services as payments
 from app.payouts.models import PayoutItem
 from app.payouts.services import store_components
@@ -249,7 +251,24 @@ def seed_demo(password: str = DEMO_PASSWORD, now: datetime | None = None) -> lis
         _seed_open_invoice(world, now)
     db.session.flush()
     _seed_participation(world, add, now)
+    _seed_colleague_invitation(organisation, org_user, now)
     return accounts
+
+
+def _seed_colleague_invitation(organisation: Organisation, admin: User, now: datetime) -> None:
+    """A colleague invitation of the demo organisation waiting for an answer (its link's
+    secret is thrown away: the demo shows the list, not the mail). A new one once it expired."""
+    waiting = db.session.scalar(select(ColleagueInvitation.id).where(
+        ColleagueInvitation.organisation_id == organisation.id,
+        ColleagueInvitation.status == "pending", ColleagueInvitation.expires_at > now))
+    if waiting is None:
+        db.session.add(ColleagueInvitation(
+            organisation_id=organisation.id, full_name="Ville Vastaanottaja",
+            email="ville.vastaanottaja@demo.test", language="fi", invited_by_id=admin.id,
+            token_hash=new_secret()[1], status="pending", created_at=now - timedelta(days=2),
+            sent_at=now - timedelta(days=2), expires_at=now + INVITATION_LIFETIME
+            - timedelta(days=2)))
+        db.session.flush()
 
 
 def _expert_profile(

@@ -35,6 +35,12 @@ def _expire_invitations(now):
     return expire_invitations(now)
 
 
+def _expire_colleague_invitations(now):
+    from app.organisations.invitations import expire_invitations
+
+    return expire_invitations(now)
+
+
 def _expire_unfilled_orders(now):
     from app.bookings.services import expire_unfilled_orders
 
@@ -99,6 +105,7 @@ def _retention_cleanup(now):
 #: name → (interval in seconds, the service call)
 JOBS: dict[str, tuple[int, Callable]] = {
     "expire_invitations": (60, _expire_invitations),
+    "expire_colleague_invitations": (3600, _expire_colleague_invitations),
     "expire_unfilled_orders": (300, _expire_unfilled_orders),
     "send_reminders": (300, _send_reminders),
     "request_reports": (3600, _request_reports),

@@ -23,7 +23,7 @@ from app.experts.models import (
 )
 from app.fees.models import AssignmentType, FeeRuleRow, FeeSchedule, TravelRate
 from app.mail.models import OutboxMessage
-from app.organisations.models import Membership, Organisation
+from app.organisations.models import ColleagueInvitation, Membership, Organisation
 from app.participation.channel.models import AnonymousFeedback, AnonymousFeedbackTag
 from app.participation.feedback.models import Feedback, ImpactReport
 from app.participation.groups.models import (
@@ -73,6 +73,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "LoginAttempt",
+    "ColleagueInvitation",
     "Membership",
     "Municipality",
     "Order",

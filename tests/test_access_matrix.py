@@ -62,7 +62,8 @@ SHOWS_EXPERTS = {"expert_directory.index", "api.list_experts_get"}
 #: Endpoints whose URL holds a secret (a calendar feed's address, an e-mailed sign-in link):
 #: whoever holds it may read what it shows, so the outsiders' check does not apply; that the
 #: address without the secret shows nothing is checked first in `test_access_matrix`.
-SECRET_ADDRESSES = {"calendar_feed.feed", "accounts.sign_in_link"}
+SECRET_ADDRESSES = {"calendar_feed.feed", "accounts.sign_in_link",
+                    "organisations.colleague_invitation"}
 #: Answers that refuse a request (a redirect is refused only when it goes to the login page).
 #: For an allowed role a redirect to /login/confirm (a fresh second factor before a money
 #: move) is not a refusal: the role may go on after typing a code. A forbidden role must be
@@ -210,9 +211,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "ops.healthz": EVERYONE,
     "ops.prometheus_metrics": frozenset(),  # only with the metrics token or from a network
     "ops.readyz": EVERYONE,
+    "organisations.cancel_invitation": roles("member"),  # the organisation's administrator
+    "organisations.colleague_invitation": EVERYONE,  # whoever holds the e-mailed link
     "organisations.dashboard": roles("member", "other_member"),
     "organisations.members": roles("member", "other_member"),
     "organisations.remove_member": roles("member"),
+    "organisations.resend_invitation": roles("member"),
     "organisations.settings": roles("member", "other_member"),
     "participation.activate": roles("member", "coordinator", "admin"),
     "participation.add_criterion": roles("expert", "member", "coordinator", "admin"),
@@ -304,14 +308,14 @@ def _one(statement):
 def build_world(app, tmp_path) -> dict[str, object]:
     """Seed the demo data and look up one object of the owners for each URL parameter."""
     from app.accounts.services import make_reset_token
-    from app.accounts.tokens import make_email_change_token, make_sign_in_token
+    from app.accounts.tokens import make_email_change_token, make_sign_in_token, new_secret
     from app.bookings.feeds import calendar_feed_of, feed_secret
     from app.bookings.models import Assignment, Invitation, OrderSession
     from app.common.timeutil import utcnow
     from app.common.uploads import kind_of, store_upload
     from app.demo import seed_demo
     from app.experts.models import ExpertProfile, TrainingRecord, Unavailability
-    from app.organisations.models import Organisation
+    from app.organisations.models import ColleagueInvitation, Organisation
     from app.participation.channel.models import AnonymousFeedback
     from app.participation.feedback.models import ImpactReport
     from app.participation.groups.models import (
@@ -372,6 +376,10 @@ def build_world(app, tmp_path) -> dict[str, object]:
         user_id=owner_expert.user_id, name=owner_expert.user.full_name, kind="expert",
         role="member", status="invited", joined_at=utcnow())
     db.session.add(invited)
+    colleague_invitation = _one(select(ColleagueInvitation).where(
+        ColleagueInvitation.organisation_id == organisation.id,
+        ColleagueInvitation.status == "pending"))
+    colleague_token, colleague_invitation.token_hash = new_secret()
     db.session.flush()
     ids = {
         "order_id": reported.order_id,
@@ -411,6 +419,9 @@ def build_world(app, tmp_path) -> dict[str, object]:
         "organisation_id": _one(select(Organisation.id).where(
             Organisation.name == "Uusi kokemusyhdistys ry")),
         "invited_member": invited.id,
+        # The demo organisation's colleague invitation, its link's secret known here.
+        "colleague_invitation": colleague_invitation.id,
+        "colleague_token": colleague_token,
         "code": "fi",
         "filename": "style.css",
         "change": "up",
@@ -431,6 +442,9 @@ ACTIONS = {
     "api.withdraw_post": {"order_id": "future_order"},
     "accounts.sign_in_link": {"token": "sign_in_token"},
     "accounts.confirm_email_change": {"token": "email_change_token"},
+    "organisations.colleague_invitation": {"token": "colleague_token"},
+    "organisations.cancel_invitation": {"invitation_id": "colleague_invitation"},
+    "organisations.resend_invitation": {"invitation_id": "colleague_invitation"},
     "participation.invitation": {"member_id": "invited_member"},
 }
 
@@ -711,4 +725,9 @@ def check_secret_addresses_need_the_secret(app, world) -> None:
         assert link.status_code == 302
         assert urlsplit(link.headers["Location"]).path == "/login/link"
     assert client.get("/account/sign-out-everywhere").status_code == 302  # not signed in
+    forged = world.ids["colleague_token"][:-4] + "AAAA"
+    for method in ("GET", "POST"):
+        link = client.open(f"/organisation/join/{forged}", method=method)
+        assert link.status_code == 404
+        assert "Demo hyvinvointialue" not in link.get_data(as_text=True)
     assert client.get("/calendar/" + world.ids["secret"] + ".ics").status_code == 200

@@ -22,7 +22,8 @@ from app.common.timeutil import utcnow
 from app.demo import seed_demo
 from app.experts.models import ExpertArea, ExpertLanguage, ExpertProfile
 from app.extensions import db
-from app.organisations.models import Organisation
+from app.organisations.invitations import pending_invitations
+from app.organisations.models import ColleagueInvitation, Organisation
 from app.reference.models import ExpertiseArea
 from tests.web.helpers import login, redirect_path
 
@@ -90,7 +91,8 @@ def demo(app, seeded):
 def row_counts() -> dict[str, int]:
     return {
         model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (User, Organisation, ExpertProfile, Order, Invitation, Assignment)
+        for model in (User, Organisation, ExpertProfile, Order, Invitation, Assignment,
+                      ColleagueInvitation)
     }
 
 
@@ -103,6 +105,14 @@ def test_seeding_twice_adds_nothing(app):
         seed_demo(password=DEMO_PASSWORD)
         db.session.commit()
         assert row_counts() == first
+
+
+def test_the_demo_organisation_has_a_colleague_invitation_waiting(demo):
+    org = db.session.scalar(select(User).where(User.email == "org@demo.test"))
+    (waiting,) = pending_invitations(org.organisation_id)
+    assert waiting.email == "ville.vastaanottaja@demo.test" and waiting.invited_by_id == org.id
+    # Not an account: the invited person has not answered.
+    assert db.session.scalar(select(User).where(User.email == waiting.email)) is None
 
 
 def verified_experts() -> list[ExpertProfile]:

@@ -56,6 +56,7 @@ CASES = {
     "accounts.request_sign_in_link": (10, _poster("/login/link"), "/login/link"),
     "accounts.sign_in_link": (30, _poster("/login/link/not-a-token"), None),
     "accounts.change_email": (10, _poster("/account/email"), None),
+    "organisations.colleague_invitation": (30, _poster("/organisation/join/not-a-token"), None),
 }
 
 

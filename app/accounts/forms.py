@@ -38,7 +38,7 @@ ORGANISATION_KIND_LABELS = {
 }
 
 
-def _password(label, help_text=PASSWORD_HELP):
+def password_field(label, help_text=PASSWORD_HELP):
     return PasswordField(
         label,
         validators=[
@@ -69,7 +69,7 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = _password(_l("New password"))
+    password = password_field(_l("New password"))
     confirm = PasswordField(
         _l("New password again"),
         validators=[
@@ -81,7 +81,7 @@ class ResetPasswordForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
-    new_password = _password(_l("New password"))
+    new_password = password_field(_l("New password"))
     confirm = PasswordField(
         _l("New password again"),
         validators=[
@@ -139,7 +139,7 @@ class OrganisationSignupForm(FlaskForm):
         description=_l("You sign in with this address."),
     )
     phone = TelField(_l("Your phone number (optional)"), validators=[Optional(), Length(max=40)])
-    password = _password(_l("Password"))
+    password = password_field(_l("Password"))
 
 
 class ExpertApplicationForm(FlaskForm):
@@ -173,7 +173,7 @@ class ExpertApplicationForm(FlaskForm):
         validators=[DataRequired(_l("Enter a date, for example 31.5.2025."))],
         description=_l("The date you received your certificate."),
     )
-    password = _password(_l("Password"))
+    password = password_field(_l("Password"))
 
 
 class InviteColleagueForm(FlaskForm):
@@ -183,7 +183,8 @@ class InviteColleagueForm(FlaskForm):
     email = TrimmedEmailField(
         _l("Colleague's e-mail address"),
         validators=[DataRequired(REQUIRED), Email(EMAIL)],
-        description=_l("We send a link for choosing a password to this address."),
+        description=_l("We send an invitation to this address. Your colleague chooses their "
+                       "own password."),
     )
 
 

@@ -1,6 +1,6 @@
-"""The account mails: password reset, sign-in link, the welcome of an invited colleague, the
-notice of a sign-up with an address that already has an account, and the mails of an e-mail
-address change (the link to the new address, the notices to the old one)."""
+"""The account mails: password reset, sign-in link, the notice of a sign-up with an address
+that already has an account, and the mails of an e-mail address change (the link to the new
+address, the notices to the old one)."""
 
 from __future__ import annotations
 
@@ -32,20 +32,6 @@ def queue_password_reset_mail(user: User) -> None:
         kind="password_reset",
         user_id=user.id,
         user=user,
-        link=_reset_link(user),
-        hours=max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600),
-    )
-
-
-def queue_welcome_mail(user: User, inviter: User) -> None:
-    queue_mail(
-        user.email,
-        "welcome_colleague",
-        language=user.language,
-        kind="welcome",
-        user_id=user.id,
-        user=user,
-        inviter=inviter,
         link=_reset_link(user),
         hours=max(1, current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600),
     )

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.accounts.mails import queue_welcome_mail
 from app.accounts.models import (
     COORDINATOR,
     EXPERT,
@@ -27,9 +24,15 @@ from app.accounts.passwords import (
     verify_password,
 )
 from app.accounts.sessions import end_sessions
-from app.accounts.tokens import RESET_SALT, make_reset_token, user_for_reset_token  # noqa: F401
+from app.accounts.tokens import (  # noqa: F401
+    RESET_SALT,
+    make_reset_token,
+    new_secret,
+    secret_hash,
+    user_for_reset_token,
+)
 from app.audit.services import record_audit
-from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.errors import Conflict, InvalidInput, NotFound
 from app.common.timeutil import utcnow
 from app.experts.models import ExpertProfile, TrainingRecord
 from app.extensions import db
@@ -164,19 +167,6 @@ def register_organisation(data: OrganisationSignup) -> User:
     db.session.add(Membership(user=user, organisation=organisation, is_admin=True))
     record_audit(user, "organisation_registered", "organisation", organisation.id)
     db.session.flush()
-    return user
-
-
-def invite_colleague(actor: User, full_name: str, email: str) -> User:
-    """An organisation administrator adds a colleague, who sets a password by e-mail."""
-    if not actor.is_organisation_admin:
-        raise PermissionDenied("Only the organisation's administrator can invite colleagues.")
-    user = create_user(
-        email, None, ORGANISATION_MEMBER, full_name, language=actor.language, actor=actor
-    )
-    db.session.add(Membership(user=user, organisation_id=actor.organisation_id, is_admin=False))
-    db.session.flush()
-    queue_welcome_mail(user, inviter=actor)
     return user
 
 
@@ -332,18 +322,17 @@ def reset_password(secret_key: str, token: str, new_password: str, max_age: int)
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+_token_hash = secret_hash
 
 
 def issue_api_token(user: User, now: datetime | None = None) -> str:
     """A new bearer token; only its hash is stored."""
     now = now or utcnow()
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_secret()
     db.session.add(
         ApiToken(
             user=user,
-            token_hash=_token_hash(token),
+            token_hash=token_hash,
             created_at=now,
             expires_at=now + API_TOKEN_LIFETIME,
         )

@@ -1,11 +1,15 @@
 """Signed one-time tokens of the e-mailed links: password reset (spent once the password
 changes), sign-in link (spent at the sign-in) and e-mail address change (spent once the
-address or the password changes).
+address or the password changes); and random secrets of which only a hash is stored (API
+tokens, colleague invitation links).
 
 Below both the account services and the account mails, so each may use them.
 """
 
 from __future__ import annotations
+
+import hashlib
+import secrets
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -113,3 +117,12 @@ def email_change_of_token(secret_key: str, token: str,
     if user is None or not user.active or data.get("since") != _email_change_stamp(user):
         raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
     return user, data["email"]
+def secret_hash(secret: str) -> str:
+    """The stored form of a random secret (an API token, an invitation link's secret)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> tuple[str, str]:
+    """A new random secret for a link or a bearer token, and its hash (only that is stored)."""
+    secret = secrets.token_urlsafe(32)
+    return secret, secret_hash(secret)

@@ -18,7 +18,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import email_change, second_factor, services, sessions, totp
@@ -330,6 +329,17 @@ def sign_in_link(token: str):
         db.session.commit()
         return _second_step(user, None)
     return render_template("accounts/sign_in_link_landing.html", form=form, email=user.email)
+
+
+def sign_in_here(user: User):
+    """Sign ``user`` in on this browser, as after an e-mailed link (the colleague invitation's
+    page): whoever was signed in here before is signed out and their session ends."""
+    if current_user.is_authenticated:
+        sessions.end_session(session.get(SESSION_KEY), utcnow())
+        db.session.commit()
+        logout_user()
+        session.pop(SESSION_KEY, None)
+    return _second_step(user, None)
 
 
 @bp.route("/logout", methods=["POST"])

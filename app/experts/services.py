@@ -17,8 +17,8 @@ from typing import BinaryIO
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from app.accounts.models import EXPERT, FINANCE, User
 from app.accounts.email_change import notice_addresses
+from app.accounts.models import EXPERT, FINANCE, User
 from app.accounts.passwords import verify_password
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied

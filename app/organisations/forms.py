@@ -1,12 +1,14 @@
 """The organisation's own forms: billing details (checked by the service), the order filter;
-the coordinators' vetting decision."""
+the coordinators' vetting decision; the invited colleague's answer."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from app.accounts.forms import REQUIRED, password_field
 
 TOO_LONG = _l("Write at most %(max)d characters.")
 
@@ -42,3 +44,20 @@ class VettingForm(FlaskForm):
         _l("Reason (sent to the organisation)"), validators=[Length(max=2000, message=TOO_LONG)],
         description=_l("Needed when you reject. For example: the business ID does not match "
                        "the organisation's name."))
+
+
+class AcceptColleagueInvitationForm(FlaskForm):
+    """The invited colleague's answer: their name (as the inviter typed it, or corrected)
+    and a password. Declining is a separate button (``decision`` = decline)."""
+
+    full_name = StringField(
+        _l("Your name"), validators=[DataRequired(REQUIRED), Length(max=200)],
+        description=_l("Correct your name if it is not right."))
+    password = password_field(_l("Choose a password"))
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", message=_l("The passwords are not the same.")),
+        ],
+    )

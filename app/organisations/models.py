@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.checks import one_of
 from app.common.timeutil import utcnow
 from app.common.types import UTCDateTime
 from app.extensions import db
-from app.organisations.states import ORGANISATION_STATUSES
+from app.organisations.states import COLLEAGUE_INVITATION_STATUSES, ORGANISATION_STATUSES
 
 ORGANISATION_KINDS = (
     "wellbeing_county",
@@ -73,3 +73,45 @@ class Membership(db.Model):
 
     user: Mapped[User] = relationship(back_populates="membership")  # noqa: F821
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+
+
+class ColleagueInvitation(db.Model):
+    """An organisation administrator's invitation to a colleague's e-mail address.
+
+    No account is made until the invited person accepts with the e-mailed link, so the
+    organisation sees the same waiting row for every address: an address that already has
+    an account is told so by e-mail, and its invitation just expires. Only the SHA-256 hash
+    of the link's secret is stored. Its ``status`` follows `COLLEAGUE_INVITATION`
+    (states.py), applied only by app/organisations/invitations.py.
+    """
+
+    __tablename__ = "colleague_invitations"
+    __table_args__ = (
+        one_of("status", COLLEAGUE_INVITATION_STATUSES, "status_known"),
+        Index("ix_colleague_invitations_organisation_status", "organisation_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    #: The name the administrator typed (the invited person may correct it on accepting).
+    full_name: Mapped[str] = mapped_column(String(200))
+    #: Stored lower-case, as the sign-in name would be.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    #: The language of the mail and of the new account (the inviter's language).
+    language: Mapped[str] = mapped_column(String(2), default="fi")
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the mail was last sent (the first time or again).
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When it was accepted, declined, cancelled or expired.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User | None] = relationship(  # noqa: F821
+        foreign_keys=[invited_by_id])

@@ -12,3 +12,18 @@ ORGANISATION = StateMachine(
     },
 )
 ORGANISATION_STATUSES = ORGANISATION.states
+
+#: A colleague invitation waits for the invited person's answer for a week. Only
+#: app/organisations/invitations.py applies it. "resend" keeps it waiting with a new link
+#: and a new week; an answered, cancelled or expired invitation cannot be sent again.
+COLLEAGUE_INVITATION = StateMachine(
+    "colleague invitation",
+    {
+        ("pending", "resend"): "pending",
+        ("pending", "accept"): "accepted",
+        ("pending", "decline"): "declined",
+        ("pending", "cancel"): "cancelled",
+        ("pending", "expire"): "expired",
+    },
+)
+COLLEAGUE_INVITATION_STATUSES = COLLEAGUE_INVITATION.states

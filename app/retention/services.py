@@ -26,6 +26,7 @@ from app.common.uploads import remove_stored
 from app.experts.models import REJECTED, ExpertProfile
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.organisations.models import ColleagueInvitation
 from app.participation.channel.models import AnonymousFeedback, AnonymousFeedbackTag
 from app.payouts.models import PayoutBatch, PayoutItem
 
@@ -48,6 +49,8 @@ RULES = (
     Rule("login_attempts", "sign-in attempts", "30 days"),
     Rule("previous_emails", "the address an account had before an e-mail change",
          "30 days after the change"),
+    Rule("colleague_invitations", "answered, cancelled or expired colleague invitations",
+         "90 days after they ended"),
     Rule("receipts", "travel receipt files (vouchers)",
          "6 years after the end of the year of the report"),
     Rule("bank_files", "payment batch bank and payroll files (vouchers)",
@@ -59,6 +62,7 @@ REJECTED_MONTHS = 12
 OUTBOX_DAYS = 90
 TOKEN_DAYS = 30
 LOGIN_ATTEMPT_DAYS = 30
+COLLEAGUE_INVITATION_DAYS = 90
 VOUCHER_YEARS = 6
 
 
@@ -214,6 +218,18 @@ def forget_previous_emails(now: datetime) -> int:
     return result.rowcount
 
 
+def remove_ended_colleague_invitations(now: datetime) -> int:
+    """Delete colleague invitations (a name and an e-mail address) that were accepted,
+    declined, cancelled or expired more than 90 days ago; waiting ones stay."""
+    result = db.session.execute(
+        delete(ColleagueInvitation)
+        .where(ColleagueInvitation.status != "pending",
+               ColleagueInvitation.ended_at < now - timedelta(days=COLLEAGUE_INVITATION_DAYS))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def remove_old_receipts(now: datetime) -> int:
     """Delete travel receipt files of reports made before the voucher cutoff."""
     reports = db.session.scalars(
@@ -252,6 +268,7 @@ CLEANERS = {
     "api_tokens": remove_old_tokens,
     "login_attempts": remove_old_login_attempts,
     "previous_emails": forget_previous_emails,
+    "colleague_invitations": remove_ended_colleague_invitations,
     "receipts": remove_old_receipts,
     "bank_files": clear_old_bank_files,
 }

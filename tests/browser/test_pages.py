@@ -229,6 +229,10 @@ CASES: list[Case] = [
     Case(None, "/login/link"),
     Case(None, "/login/link", 422, submit("main form"), "empty"),
     Case(None, "/login/link/{sign_in_token}"),
+    Case(None, "/organisation/join/{colleague_token}"),
+    Case(None, "/organisation/join/{colleague_token}", 422,
+         submit("main form:has(#password)"), "empty"),
+    Case(None, "/organisation/join/not-a-real-link", 404, note="link that does not work"),
     Case(FINANCE, "/login/confirm?next=/finance/batches"),
     Case(EXPERT, "/account/sign-out-everywhere"),
     Case(EXPERT, "/account/email"),
@@ -452,6 +456,8 @@ LOCALISED: list[tuple[str, Case]] = [
         Case(None, "/register/expert", 422, submit("main form"), "empty"),
         Case(ORG, "/organisation/orders/new", then=calculate_order_price, note="price estimate"),
         Case(INVITEE, "/expert/work/invitations/{pending_invitation}"),
+        Case(None, "/organisation/join/{colleague_token}"),
+        Case(ORG, "/organisation/members"),
         Case(PARTICIPANT, "/participation/groups/{panel}"),
         Case(COORDINATOR, "/coordinator/orders/{order_matching}"),
         Case(COORDINATOR, "/coordinator/assignments/{disputed_assignment}/resolve"),
@@ -575,12 +581,31 @@ def demo_ids(live_server) -> dict[str, str]:
                                                   expert_user("expert23@demo.test"))
         ids["email_change_token"] = make_email_change_token(
             app.config["SECRET_KEY"], expert_user(EXPERT), "expert1-uusi@example.fi")
+        ids["colleague_token"] = colleague_invitation_link(session, organisation,
+                                                           expert_user(ORG), now)
         if expert_user(NEW_STAFF) is None:  # a coordinator who has not set up two-factor
             create_user(NEW_STAFF, DEMO_PASSWORD, "coordinator", "Uusi Koordinaattori")
             session.commit()
     missing = [f"order_{state}" for state in ORDER_STATES if f"order_{state}" not in ids]
     assert not missing, f"the demo data has no order for {missing}"
     return {key: str(value) for key, value in ids.items()}
+
+
+def colleague_invitation_link(session, organisation, admin, now) -> str:
+    """The secret of a colleague invitation of the demo organisation, made here (the demo's
+    own invitation's secret is not kept); the members page lists it too."""
+    from app.accounts.tokens import new_secret
+    from app.organisations.invitations import INVITATION_LIFETIME
+    from app.organisations.models import ColleagueInvitation
+
+    secret, token_hash = new_secret()
+    session.add(ColleagueInvitation(
+        organisation_id=organisation.id, full_name="Kerttu Kutsuttu",
+        email="kerttu.kutsuttu@example.fi", language="fi", invited_by_id=admin.id,
+        token_hash=token_hash, status="pending", created_at=now, sent_at=now,
+        expires_at=now + INVITATION_LIFETIME))
+    session.commit()
+    return secret
 
 
 def participation_ids(session, now, expert_user) -> dict[str, object]:

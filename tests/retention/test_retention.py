@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import ApiToken, LoginAttempt, User
 from app.accounts.services import _token_hash
+from app.accounts.tokens import new_secret
 from app.audit.models import AuditEntry
 from app.audit.services import record_audit
 from app.bookings.models import CompletionReport
@@ -20,6 +21,7 @@ from app.experts.models import REJECTED, ExpertProfile, TrainingRecord
 from app.extensions import db
 from app.jobs import JOBS, run_job
 from app.mail.models import OutboxMessage
+from app.organisations.models import ColleagueInvitation
 from app.participation.channel.models import AnonymousFeedback, AnonymousFeedbackTag
 from app.payouts.models import PayoutBatch, PayoutItem
 from app.retention import services as retention
@@ -193,6 +195,28 @@ def test_previous_email_addresses_go_30_days_after_the_change():
     assert (month.previous_email, recent.previous_email) == ("kuukausi@example.fi",
                                                              "vanha@example.fi")
     assert never.previous_email is None
+
+
+def test_ended_colleague_invitations_go_90_days_after_they_ended():
+    organisation = factories.organisation()
+
+    def invitation(status, ended_days_ago=None, expires_days=7):
+        row = ColleagueInvitation(
+            organisation_id=organisation.id, full_name="Kutsuttu", language="fi",
+            email=f"kutsuttu{factories.sequence()}@example.fi", token_hash=new_secret()[1],
+            status=status, created_at=NOW - timedelta(days=200),
+            sent_at=NOW - timedelta(days=200), expires_at=NOW + timedelta(days=expires_days),
+            ended_at=None if ended_days_ago is None else NOW - timedelta(days=ended_days_ago))
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    gone = {invitation(status, 91) for status in ("accepted", "declined", "cancelled",
+                                                  "expired")}
+    kept = {invitation("cancelled", 89), invitation("expired", 1),
+            invitation("pending"), invitation("pending", expires_days=-100)}
+    assert retention.remove_ended_colleague_invitations(NOW) == len(gone)
+    assert ids(ColleagueInvitation) == kept
 
 
 def test_receipts_and_bank_files_go_6_years_after_their_year_but_the_books_stay():

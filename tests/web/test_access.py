@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.extensions import db
+from app.organisations.models import ColleagueInvitation
 from tests import factories
 from tests.web.helpers import logged_in, login, page, redirect_path, redirect_query
 
@@ -180,9 +181,11 @@ def test_plain_member_cannot_invite(app, client, cast):
     response = client.post(
         "/organisation/members", data={"full_name": "Uusi Kollega", "email": "uusi@example.fi"}
     )
-    assert response.status_code in (200, 403)
+    assert response.status_code == 403
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "uusi@example.fi")) is None
+        assert db.session.scalar(select(ColleagueInvitation).where(
+            ColleagueInvitation.email == "uusi@example.fi")) is None
 
 
 def test_admin_invites_into_own_organisation(app, client, cast):
@@ -192,5 +195,8 @@ def test_admin_invites_into_own_organisation(app, client, cast):
     )
     assert redirect_path(response) == "/organisation/members"
     with app.app_context():
-        invited = db.session.scalar(select(User).where(User.email == "uusi@example.fi"))
-        assert invited.organisation_id == cast.org_a
+        invited = db.session.scalar(select(ColleagueInvitation).where(
+            ColleagueInvitation.email == "uusi@example.fi"))
+        assert invited.organisation_id == cast.org_a and invited.status == "pending"
+        # No account until the colleague accepts.
+        assert db.session.scalar(select(User).where(User.email == "uusi@example.fi")) is None

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import User
 from app.extensions import db
-from app.organisations.models import Organisation
+from app.organisations.models import ColleagueInvitation, Organisation
 from tests import factories
 from tests.web.helpers import csrf_token, page, redirect_path, use_english
 
@@ -79,7 +78,7 @@ class RegisterOrganisation(Form):
 
 class InviteColleague(Form):
     def effect(self, app, client, people):
-        return count(app, User, email=self.data["email"]) == 1
+        return count(app, ColleagueInvitation, email=self.data["email"]) == 1
 
 
 FORMS = {

@@ -15,8 +15,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from app.accounts.tokens import new_secret
 from app.common.timeutil import utcnow
 from app.extensions import db
+from app.organisations.models import ColleagueInvitation
 from tests import factories
 from tests.support.databases import on_postgres
 from tests.support.two_factor import sign_in_post
@@ -82,6 +84,14 @@ FORMS = [
     FormCase("e-mail change", "expert", "/account/email", {
         "email": TEXT, "current_password": TEXT}, echo="email",
         valid={"email": "uusi.osoite@example.fi", "current_password": factories.DEFAULT_PASSWORD}),
+    FormCase("colleague invitation", "organiser", "/organisation/members", {
+        "full_name": TEXT, "email": TEXT}, echo="full_name",
+        valid={"full_name": "Kaisu Kollega", "email": "kaisu.kollega@example.fi"}),
+    FormCase("colleague's answer", None, "/organisation/join/{colleague_token}", {
+        "full_name": TEXT, "password": TEXT, "confirm": TEXT,
+        "decision": st.sampled_from(["accept", "decline", "x\x00"])}, echo="full_name",
+        valid={"full_name": "Kaisu Kollega", "password": "a long and secret sentence",
+               "confirm": "a long and secret sentence", "decision": "accept"}),
     FormCase("order", "organiser", "/organisation/orders/new", {
         "kind": st.sampled_from(["single", "series", "x\x00"]), "assignment_type": TEXT,
         "title": TEXT, "description": TEXT, "expertise_areas": TEXT, "date": TEXT,
@@ -145,10 +155,16 @@ def people(app):
                                                           sessions=[(start, 60)]), expert)
         finance, admin = factories.user("finance"), factories.user("admin")
         person = factories.user("coordinator")
+        colleague_token, token_hash = new_secret()
+        db.session.add(ColleagueInvitation(
+            organisation_id=organiser.organisation_id, full_name="Kaisu Kollega",
+            email="kutsuttu.kollega@example.fi", language="fi", invited_by_id=organiser.id,
+            token_hash=token_hash, status="pending", expires_at=utcnow() + timedelta(days=7)))
         db.session.commit()
         return {"organiser": organiser.email, "expert": expert.user.email,
                 "finance": finance.email, "admin": admin.email,
-                "assignment": assignment.id, "person": person.id}
+                "assignment": assignment.id, "person": person.id,
+                "colleague_token": colleague_token}
 
 
 def sign_in(client, email: str) -> None:
