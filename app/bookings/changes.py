@@ -108,33 +108,31 @@ def session_problems(times: list[SessionTime], now: datetime) -> list[InvalidInp
     its place in ``times``, from 0): in the future, 1–1440 minutes long, and each session
     after the one before has ended."""
     problems = []
-
-    def problem(message: str, code: str, field: str, index: int, **values) -> None:
-        error = InvalidInput(message, code=code, field=field,
-                             values={"num": index + 1, **values})
-        error.session_index = index
-        problems.append(error)
-
     for index, session in enumerate(times):
+        found = []
+        number = {"num": index + 1}
         if session.starts_at <= now:
-            problem("Session %(num)s: the start time must be in the future.",
-                    "start_in_past", "starts_at", index)
+            found.append(InvalidInput("Session %(num)s: the start time must be in the future.",
+                                      code="start_in_past", field="starts_at", values=number))
         if not 1 <= session.duration_minutes <= 1440:
-            problem("Session %(num)s: the length must be 1–1440 minutes.",
-                    "invalid_duration", "duration_minutes", index)
-            continue
-        if index == 0:
-            continue
-        before = times[index - 1]
-        if session.starts_at <= before.starts_at:
-            problem("Session %(num)s must be after session %(before)s. Check the order of "
-                    "the times.", "sessions_out_of_order", "starts_at", index,
-                    before=index)
-        elif 1 <= before.duration_minutes <= 1440 and session.starts_at < \
-                before.starts_at + timedelta(minutes=before.duration_minutes):
-            problem("Session %(num)s starts before session %(before)s has ended. Give it a "
-                    "later time or make session %(before)s shorter.", "sessions_overlap",
-                    "starts_at", index, before=index)
+            found.append(InvalidInput("Session %(num)s: the length must be 1–1440 minutes.",
+                                      code="invalid_duration", field="duration_minutes",
+                                      values=number))
+        before = times[index - 1] if index else None
+        if before is not None and session.starts_at <= before.starts_at:
+            found.append(InvalidInput(
+                "Session %(num)s must be after session %(before)s. Check the order of the "
+                "times.", code="sessions_out_of_order", field="starts_at",
+                values={**number, "before": index}))
+        elif before is not None and 1 <= before.duration_minutes <= 1440 and \
+                session.starts_at < before.starts_at + timedelta(minutes=before.duration_minutes):
+            found.append(InvalidInput(
+                "Session %(num)s starts before session %(before)s has ended. Give it a later "
+                "time or make session %(before)s shorter.", code="sessions_overlap",
+                field="starts_at", values={**number, "before": index}))
+        for problem in found:
+            problem.session_index = index
+        problems.extend(found)
     return problems
 
 
