@@ -146,10 +146,10 @@ def parse_moment(value, field: str) -> datetime:
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            return moment.astimezone(UTC)
+            if moment.tzinfo is not None:
+                return moment.astimezone(UTC)
+        except (ValueError, OverflowError):  # OverflowError: 0001-01-01 east of UTC
+            pass
     raise ApiError(422, "invalid_time",
                    "Give the time in ISO 8601 with its offset, e.g. 2026-03-10T13:00:00+02:00.",
                    field)

@@ -32,6 +32,8 @@ CHANGEABLE_STATUSES = (*services.OPEN_ORDER_STATUSES, "filled")
 #: The cancel reason of a booking released because the order's new time collided.
 RELEASED_REASON = "The time of the order changed."
 TEXT_LIMITS = {"title": 200, "address": 300, "audience": 300, "accessibility": 500}
+#: A new start at most this far ahead (a typo in the year, never work planned so far).
+MAX_AHEAD = timedelta(days=10 * 366)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,9 @@ def _validate(order: Order, change: OrderChange, now: datetime) -> None:
     if change.starts_at is not None and change.starts_at <= now:
         raise InvalidInput("The start time must be in the future.", code="start_in_past",
                            field="starts_at")
+    if change.starts_at is not None and change.starts_at > now + MAX_AHEAD:
+        raise InvalidInput("The start time is too far in the future. Check the year.",
+                           code="start_too_far", field="starts_at")
     if change.duration_minutes is not None and not 1 <= change.duration_minutes <= 1440:
         raise InvalidInput("The length must be 1–1440 minutes.", code="invalid_duration",
                            field="duration_minutes")
@@ -114,6 +119,10 @@ def session_problems(times: list[SessionTime], now: datetime) -> list[InvalidInp
         if session.starts_at <= now:
             found.append(InvalidInput("Session %(num)s: the start time must be in the future.",
                                       code="start_in_past", field="starts_at", values=number))
+        elif session.starts_at > now + MAX_AHEAD:
+            found.append(InvalidInput(
+                "Session %(num)s: the start time is too far in the future. Check the year.",
+                code="start_too_far", field="starts_at", values=number))
         if not 1 <= session.duration_minutes <= 1440:
             found.append(InvalidInput("Session %(num)s: the length must be 1–1440 minutes.",
                                       code="invalid_duration", field="duration_minutes",
@@ -125,6 +134,7 @@ def session_problems(times: list[SessionTime], now: datetime) -> list[InvalidInp
                 "times.", code="sessions_out_of_order", field="starts_at",
                 values={**number, "before": index}))
         elif before is not None and 1 <= before.duration_minutes <= 1440 and \
+                before.starts_at <= now + MAX_AHEAD and \
                 session.starts_at < before.starts_at + timedelta(minutes=before.duration_minutes):
             found.append(InvalidInput(
                 "Session %(num)s starts before session %(before)s has ended. Give it a later "

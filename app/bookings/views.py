@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from urllib.parse import quote_plus
 
@@ -284,6 +284,15 @@ def _change_form(order) -> ChangeOrderForm:
     return form
 
 
+def _wall_clock_utc(day, clock):
+    """``helsinki_to_utc``; the first moments of year 1 (which have no UTC time) become the
+    earliest time there is, so that the start is refused as being in the past."""
+    try:
+        return helsinki_to_utc(day, clock)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
 def series_times(form: ChangeOrderForm, order) -> list[changes.SessionTime] | None:
     """The new times of every session of a series as the form gives them, or None after
     showing each problem next to its session's field (a missing value, a time in the past,
@@ -298,7 +307,7 @@ def series_times(form: ChangeOrderForm, order) -> list[changes.SessionTime] | No
                 missing = True
     if missing or any(field.errors for trio in fields for field in trio):
         return None
-    times = [changes.SessionTime(helsinki_to_utc(day.data, start.data), minutes.data)
+    times = [changes.SessionTime(_wall_clock_utc(day.data, start.data), minutes.data)
              for day, start, minutes in fields]
     problems = changes.session_problems(times, utcnow())
     for problem in problems:
@@ -312,7 +321,7 @@ def order_change(form: ChangeOrderForm, order,
                  times: list[changes.SessionTime] | None = None) -> changes.OrderChange:
     moment = None
     if not order.is_series and form.date.data and form.start_time.data:
-        moment = helsinki_to_utc(form.date.data, form.start_time.data)
+        moment = _wall_clock_utc(form.date.data, form.start_time.data)
     return changes.OrderChange(
         title=form.title.data or "", description=form.description.data or "",
         starts_at=moment,

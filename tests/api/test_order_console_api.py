@@ -260,6 +260,8 @@ def test_patch_of_a_series_releases_a_colliding_expert_from_every_session(app, c
     ("in_the_past", "start_in_past", "starts_at", 1),
     ("too_long", "invalid_duration", "duration_minutes", 2),
     ("both", "conflicting_times", "sessions", None),
+    ("year_9999", "start_too_far", "starts_at", 3),
+    ("year_1", "invalid_time", "starts_at", None),
 ])
 def test_patch_bad_series_times_are_422(app, client, cast, token_of, case, code, field,
                                         session):
@@ -276,6 +278,11 @@ def test_patch_bad_series_times_are_422(app, client, cast, token_of, case, code,
         "in_the_past": {"sessions": _sessions([utcnow() - timedelta(hours=1), two, three])},
         "too_long": {"sessions": _sessions(starts, (120, 1441, 120))},
         "both": {"sessions": _sessions(starts), "starts_at": one.isoformat()},
+        # Far ahead (no end time can be counted) and before the first UTC moment: never 500.
+        "year_9999": {"sessions": [*_sessions([one, two], (60, 60)), {
+            "starts_at": "9999-12-31T23:00:00+00:00", "duration_minutes": 1440}]},
+        "year_1": {"sessions": [{"starts_at": "0001-01-01T00:00:00+02:00",
+                                 "duration_minutes": 60}, *_sessions([two, three], (60, 60))]},
     }[case]
     error = api_error(client.patch(f"/api/v1/orders/{order_id}",
                                    headers=bearer(token_of("a_member")), json=body), 422)
@@ -301,6 +308,15 @@ def test_patch_malformed_sessions_are_422(app, client, cast, token_of, sessions)
                                    headers=bearer(token_of("a_member")),
                                    json={"sessions": sessions}), 422)
     assert error["field"] in ("sessions", "starts_at", "duration_minutes")
+
+
+def test_patch_of_a_one_off_order_far_ahead_is_422(app, client, cast, token_of):
+    order_id, _, _ = _booked_order(app, cast)
+    error = api_error(client.patch(f"/api/v1/orders/{order_id}",
+                                   headers=bearer(token_of("a_member")),
+                                   json={"starts_at": "9999-12-31T23:59:00+00:00",
+                                         "duration_minutes": 1440}), 422)
+    assert error["code"] == "start_too_far"
 
 
 def test_patch_of_a_started_series_is_409(app, client, cast, token_of):

@@ -3,7 +3,7 @@ order on the pages (time rules), and the "what needs you now" list."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -243,6 +243,15 @@ def test_series_time_errors_name_the_session_and_keep_what_was_typed(client, log
                            data=_series_form(order, days, minutes=("120", "120", "2000")))
     assert too_long.status_code == 422
     assert "Give 1–1440 minutes." in too_long.get_data(as_text=True)
+    year_1 = client.post(f"/organisation/orders/{order.id}/edit", data=_series_form(
+        order, [days[0], date(1, 1, 1), days[2]], time="00:00"))
+    assert year_1.status_code == 422
+    assert "Session 2: the start time must be in the future." in year_1.get_data(as_text=True)
+    year_9999 = client.post(f"/organisation/orders/{order.id}/edit", data=_series_form(
+        order, [days[0], days[1], date(9999, 12, 31)]))
+    assert year_9999.status_code == 422
+    assert "Session 3: the start time is too far in the future." in \
+        year_9999.get_data(as_text=True)
     db.session.expire_all()
     assert [s.starts_at for s in order.sessions] == before and order.title != "Uusi otsikko"
     assert db.session.scalar(select(OutboxMessage).where(
