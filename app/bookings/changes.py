@@ -265,6 +265,9 @@ def _move_bookings(order: Order, now: datetime, result: ChangeResult) -> None:
     db.session.flush()
     experts = sorted({a.expert_id for a in order.assignments if a.status == "booked"})
     for expert_id in experts:
+        # As accepting does: an offer the expert accepts at this moment waits, then sees
+        # the new times (never two overlapping bookings).
+        services._lock_expert(expert_id)
         if not services.collides(expert_id, bounds, excluding_order_id=order.id):
             continue
         released = [a for a in order.assignments
