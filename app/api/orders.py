@@ -344,10 +344,13 @@ ORDER_CHANGE_DESCRIPTION = (
     "`sessions_overlap`) with a message naming the session; `sessions` together with "
     "`starts_at`/`duration_minutes` is 422 `conflicting_times`. A booked expert whose other "
     "booked work or declared unavailability collides with any new session is released from "
-    "every session of the series (`released`) and the next candidates are invited "
-    "(`invited`); the others get one mail with an updated calendar entry for every session "
-    "(the same UID, a higher SEQUENCE). 409 `already_started` once any session has started "
-    "or any of the work is reported.")
+    "every session of the series (`released` has one entry per released booking, so a "
+    "series' expert once per session) and the next candidates are invited (`invited`); the "
+    "others get one mail with an updated calendar entry for every session (the same UID, a "
+    "higher SEQUENCE). `changed` names `sessions` when a series' times changed (a one-off "
+    "order's: `starts_at`, `duration_minutes`). A start more than ten years ahead is 422 "
+    "`start_too_far`. 409 `already_started` once any session has started or any of the "
+    "work is reported.")
 CHANGED_ORDER = {
     "type": "object",
     "properties": {
