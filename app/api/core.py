@@ -40,6 +40,8 @@ class Operation:
     response_schema: dict | None
     responses: tuple[int, ...]
     tags: tuple[str, ...] = field(default_factory=tuple)
+    #: Longer text for the OpenAPI document (the rules a client must know).
+    description: str | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -57,6 +59,7 @@ def operation(
     responses: tuple[int, ...] = (),
     tags=(),
     limit: str | None = None,
+    description: str | None = None,
 ):
     """Register an API endpoint: route it, check the bearer token and role, document it.
 
@@ -92,6 +95,7 @@ def operation(
                 response_schema=response_schema,
                 responses=tuple(sorted(set(responses) | set(defaults))),
                 tags=tuple(tags),
+                description=description,
             )
         )
         return routed

@@ -9,7 +9,7 @@ from flask import jsonify, request
 from app.accounts.models import ADMIN, COORDINATOR, ORGANISATION_MEMBER
 from app.api.core import ApiError, current_api_user, json_body, list_answer, money, operation
 from app.bookings import changes, services
-from app.bookings.changes import OrderChange
+from app.bookings.changes import OrderChange, SessionTime
 from app.bookings.console import REASONS, ConsoleFilters, console_page
 from app.bookings.models import Order
 from app.bookings.queries import booked_count, order_for_reader
@@ -146,10 +146,10 @@ def parse_moment(value, field: str) -> datetime:
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            return moment.astimezone(UTC)
+            if moment.tzinfo is not None:
+                return moment.astimezone(UTC)
+        except (ValueError, OverflowError):  # OverflowError: 0001-01-01 east of UTC
+            pass
     raise ApiError(422, "invalid_time",
                    "Give the time in ISO 8601 with its offset, e.g. 2026-03-10T13:00:00+02:00.",
                    field)
@@ -313,6 +313,13 @@ def list_orders():
     } for row in page.items], page.next_cursor))
 
 
+SESSION_TIME_SCHEMA = {
+    "type": "object",
+    "required": ["starts_at", "duration_minutes"],
+    "properties": {"starts_at": {"type": "string", "format": "date-time"},
+                   "duration_minutes": {"type": "integer", "minimum": 1, "maximum": 1440}},
+    "additionalProperties": False,
+}
 ORDER_CHANGE = {
     "type": "object",
     "properties": {
@@ -321,8 +328,29 @@ ORDER_CHANGE = {
         "duration_minutes": {"type": "integer"}, "remote": {"type": "boolean"},
         "municipality_code": {"type": "string"}, "address": {"type": "string"},
         "audience": {"type": "string"}, "accessibility": {"type": "string"},
+        "sessions": {"type": "array", "minItems": 1, "items": SESSION_TIME_SCHEMA},
     },
 }
+SESSION_TIME_FIELDS = set(SESSION_TIME_SCHEMA["properties"])
+ORDER_CHANGE_DESCRIPTION = (
+    "Leave out what stays as it is. The time of a one-off order is `starts_at` and "
+    "`duration_minutes`. A series (more than one session) is moved with `sessions`: the new "
+    "`starts_at` and `duration_minutes` of every session of the order, in order, also of the "
+    "sessions that keep their time (a one-off order may use `sessions` with one entry too). "
+    "For a series, `starts_at` or `duration_minutes` alone is refused with 422 "
+    "`sessions_required` (the series is never shifted by guess); a wrong number of sessions "
+    "is 422 `wrong_session_count`; a session in the past, or one that starts before the one "
+    "before it has ended, is 422 (`start_in_past`, `sessions_out_of_order`, "
+    "`sessions_overlap`) with a message naming the session; `sessions` together with "
+    "`starts_at`/`duration_minutes` is 422 `conflicting_times`. A booked expert whose other "
+    "booked work or declared unavailability collides with any new session is released from "
+    "every session of the series (`released` has one entry per released booking, so a "
+    "series' expert once per session) and the next candidates are invited (`invited`); the "
+    "others get one mail with an updated calendar entry for every session (the same UID, a "
+    "higher SEQUENCE). `changed` names `sessions` when a series' times changed (a one-off "
+    "order's: `starts_at`, `duration_minutes`). A start more than ten years ahead is 422 "
+    "`start_too_far`. 409 `already_started` once any session has started or any of the "
+    "work is reported.")
 CHANGED_ORDER = {
     "type": "object",
     "properties": {
@@ -342,6 +370,29 @@ def _optional_text(data: dict, name: str) -> str | None:
     return parse_text(data, name)
 
 
+def _session_times(raw) -> tuple[SessionTime, ...]:
+    """``[{"starts_at", "duration_minutes"}, …]``; a problem names its session (from 1)."""
+    if not isinstance(raw, list) or not raw or not all(isinstance(s, dict) for s in raw):
+        raise ApiError(422, "invalid_value",
+                       'Give the sessions as a list of {"starts_at", "duration_minutes"}.',
+                       "sessions")
+    times = []
+    for number, item in enumerate(raw, 1):
+        unknown = sorted(set(item) - SESSION_TIME_FIELDS)
+        if unknown:
+            raise ApiError(422, "unknown_field",
+                           f"Session {number}: only starts_at and duration_minutes can be "
+                           "changed.", "sessions")
+        try:
+            times.append(SessionTime(parse_moment(item.get("starts_at"), "starts_at"),
+                                     parse_int(item.get("duration_minutes"),
+                                               "duration_minutes")))
+        except ApiError as error:
+            raise ApiError(422, error.code, f"Session {number}: {error.message}",
+                           error.field) from None
+    return tuple(times)
+
+
 def order_change_from_json(data: dict) -> OrderChange:
     unknown = sorted(set(data) - CHANGEABLE_FIELDS)
     if unknown:
@@ -354,6 +405,7 @@ def order_change_from_json(data: dict) -> OrderChange:
         raise ApiError(422, "invalid_value", "Give the municipality code as text.",
                        "municipality_code")
     return OrderChange(
+        sessions=_session_times(data["sessions"]) if "sessions" in data else None,
         title=_optional_text(data, "title"), description=_optional_text(data, "description"),
         starts_at=parse_moment(data["starts_at"], "starts_at") if "starts_at" in data else None,
         duration_minutes=parse_int(data["duration_minutes"], "duration_minutes")
@@ -370,7 +422,7 @@ def order_change_from_json(data: dict) -> OrderChange:
            "with a new time are released and the next candidates invited",
            roles=(ORGANISATION_MEMBER, COORDINATOR, ADMIN), request_schema=ORDER_CHANGE,
            response_schema=CHANGED_ORDER, responses=(200, 400, 404, 409, 422),
-           tags=("orders",))
+           tags=("orders",), description=ORDER_CHANGE_DESCRIPTION)
 def change_order(order_id: int):
     user = current_api_user()
     change = order_change_from_json(json_body())

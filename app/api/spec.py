@@ -72,12 +72,15 @@ def build_spec() -> dict:
                 "required": True,
                 "content": {"application/json": {"schema": op.request_schema}},
             }
+        texts = [op.description] if op.description else []
         if op.auth:
             body["security"] = [{"bearerAuth": []}]
             if op.roles:
-                body["description"] = "Roles: " + ", ".join(op.roles)
+                texts.append("Roles: " + ", ".join(op.roles))
         else:
             body["security"] = []
+        if texts:
+            body["description"] = "\n\n".join(texts)
         paths.setdefault(path, {})[op.method.lower()] = body
     return {
         "openapi": "3.0.3",

@@ -107,6 +107,16 @@ def assignment_ics(assignment: Assignment, *, cancelled: bool = False) -> str:
     return calendar.to_ical().decode()
 
 
+def assignments_ics(assignments: Iterable[Assignment], *, cancelled: bool = False) -> str:
+    """One REQUEST (or CANCEL) for several of an expert's entries at once: every session of
+    a series in one mail, each entry with its own UID and SEQUENCE."""
+    calendar = _calendar("CANCEL" if cancelled else "REQUEST")
+    stamp = utcnow()
+    for assignment in assignments:
+        calendar.add_component(assignment_event(assignment, cancelled=cancelled, stamp=stamp))
+    return calendar.to_ical().decode()
+
+
 def single_assignment_ics(assignment: Assignment) -> str:
     """One assignment to add to a calendar by hand (PUBLISH, the booking's UID)."""
     cancelled = assignment.status in _CANCELLED

@@ -197,6 +197,33 @@ class ChangeOrderForm(FlaskForm):
                                 validators=[Optional(), Length(max=500)])
 
 
+def session_time_fields(number: int) -> dict:
+    """The date, start time and length of a series' later session ``number`` (2, 3 …),
+    named ``date_2``, ``start_time_2``, ``duration_minutes_2`` …"""
+    return {
+        f"date_{number}": DateField(_l("Date of session %(num)s", num=number),
+                                    validators=[Optional()]),
+        f"start_time_{number}": TimeField(_l("Start time of session %(num)s", num=number),
+                                          validators=[Optional()],
+                                          description=_l("For example 13:00.")),
+        f"duration_minutes_{number}": IntegerField(
+            _l("Length of session %(num)s in minutes", num=number),
+            validators=[Optional(), NumberRange(min=1, max=1440,
+                                                message=_l("Give 1–1440 minutes."))]),
+    }
+
+
+def change_order_form(sessions: int) -> type[ChangeOrderForm]:
+    """The change form of an order of ``sessions`` sessions: a series has the date, start
+    time and length of each of its sessions (every session may have its own time)."""
+    if sessions <= 1:
+        return ChangeOrderForm
+    fields: dict = {}
+    for number in range(2, sessions + 1):
+        fields.update(session_time_fields(number))
+    return type("ChangeSeriesForm", (ChangeOrderForm,), fields)
+
+
 class CancelOrderForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for the cancellation"), validators=[Optional(), Length(max=500)],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from urllib.parse import quote_plus
 
@@ -35,6 +35,7 @@ from app.bookings.forms import (
     OrderForm,
     ReportForm,
     WithdrawForm,
+    change_order_form,
 )
 from app.bookings.offers import offer_for
 from app.bookings.queries import (
@@ -259,24 +260,73 @@ def cancel(order_id: int):
                            hours=get_setting("late_cancellation_hours")), status
 
 
+def session_fields(form: ChangeOrderForm, number: int) -> tuple:
+    """The (date, start time, length) fields of session ``number`` (from 1) of the form."""
+    suffix = "" if number == 1 else f"_{number}"
+    return (getattr(form, "date" + suffix), getattr(form, "start_time" + suffix),
+            getattr(form, "duration_minutes" + suffix))
+
+
 def _change_form(order) -> ChangeOrderForm:
-    form = ChangeOrderForm(obj=order if request.method == "GET" else None)
+    form = change_order_form(len(order.sessions))(
+        obj=order if request.method == "GET" else None)
     form.municipality_code.choices = municipality_choices(current_language())
-    if request.method == "GET":
-        start = to_helsinki(order.sessions[0].starts_at)
-        form.date.data, form.start_time.data = start.date(), start.time()
-        form.duration_minutes.data = order.sessions[0].duration_minutes
+    for number, session in enumerate(order.sessions, 1):
+        day, start, minutes = session_fields(form, number)
+        if order.is_series and number == 1:
+            day.label.text = _("Date of session %(num)s", num=1)
+            start.label.text = _("Start time of session %(num)s", num=1)
+            minutes.label.text = _("Length of session %(num)s in minutes", num=1)
+        if request.method == "GET":
+            moment = to_helsinki(session.starts_at)
+            day.data, start.data, minutes.data = moment.date(), moment.time(), \
+                session.duration_minutes
     return form
 
 
-def order_change(form: ChangeOrderForm, order) -> changes.OrderChange:
+def _wall_clock_utc(day, clock):
+    """``helsinki_to_utc``; the first moments of year 1 (which have no UTC time) become the
+    earliest time there is, so that the start is refused as being in the past."""
+    try:
+        return helsinki_to_utc(day, clock)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def series_times(form: ChangeOrderForm, order) -> list[changes.SessionTime] | None:
+    """The new times of every session of a series as the form gives them, or None after
+    showing each problem next to its session's field (a missing value, a time in the past,
+    sessions out of order or overlapping: the message names the session)."""
+    fields = [session_fields(form, number) for number in range(1, len(order.sessions) + 1)]
+    missing = False
+    for number, trio in enumerate(fields, 1):
+        for field in trio:
+            if field.data is None and not field.errors:
+                field.errors = [*field.errors, _(
+                    "Give the date, start time and length of session %(num)s.", num=number)]
+                missing = True
+    if missing or any(field.errors for trio in fields for field in trio):
+        return None
+    times = [changes.SessionTime(_wall_clock_utc(day.data, start.data), minutes.data)
+             for day, start, minutes in fields]
+    problems = changes.session_problems(times, utcnow())
+    for problem in problems:
+        day, _start, minutes = fields[problem.session_index]
+        field = minutes if problem.field == "duration_minutes" else day
+        field.errors = [*field.errors, translated(problem)]
+    return None if problems else times
+
+
+def order_change(form: ChangeOrderForm, order,
+                 times: list[changes.SessionTime] | None = None) -> changes.OrderChange:
     moment = None
     if not order.is_series and form.date.data and form.start_time.data:
-        moment = helsinki_to_utc(form.date.data, form.start_time.data)
+        moment = _wall_clock_utc(form.date.data, form.start_time.data)
     return changes.OrderChange(
         title=form.title.data or "", description=form.description.data or "",
         starts_at=moment,
         duration_minutes=None if order.is_series else form.duration_minutes.data,
+        sessions=tuple(times) if order.is_series and times else None,
         remote=bool(form.remote.data), municipality_code=form.municipality_code.data or None,
         address=form.address.data or "", audience=form.audience.data or "",
         accessibility=form.accessibility.data or "")
@@ -286,13 +336,21 @@ def change_message(result: changes.ChangeResult) -> str:
     if not result.changed:
         return _("Nothing was changed.")
     message = _("The order was changed. The invited and booked experts were told.")
-    if result.released:
+    released = len({a.expert_id for a in result.released})
+    if released and result.order.is_series:
+        message += " " + ngettext(
+            "%(num)s booked expert already had other plans at a new time and was released "
+            "from all sessions of the series; the next candidates were invited (%(invited)s).",
+            "%(num)s booked experts already had other plans at a new time and were released "
+            "from all sessions of the series; the next candidates were invited (%(invited)s).",
+            released, invited=result.invited)
+    elif released:
         message += " " + ngettext(
             "%(num)s booked expert already had other plans at the new time and was released; "
             "the next candidates were invited (%(invited)s).",
             "%(num)s booked experts already had other plans at the new time and were released; "
             "the next candidates were invited (%(invited)s).",
-            len({a.expert_id for a in result.released}), invited=result.invited)
+            released, invited=result.invited)
     return message
 
 
@@ -303,9 +361,12 @@ def edit_order(order_id: int):
     order = guard(order_for_reader, current_user, order_id)
     form = _change_form(order)
     if form.validate_on_submit():
-        outcome = attempt(lambda: changes.change_order(current_user, order.id,
-                                                        order_change(form, order)), form=form)
-        if outcome.ok:
+        times = series_times(form, order) if order.is_series else None
+        outcome = None
+        if times is not None or not order.is_series:
+            outcome = attempt(lambda: changes.change_order(
+                current_user, order.id, order_change(form, order, times)), form=form)
+        if outcome is not None and outcome.ok:
             flash(change_message(outcome.value), "success")
             return redirect(_back_to_order(order.id))
     outlook = services.cancellation_outlook(order, utcnow())

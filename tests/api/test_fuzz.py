@@ -65,7 +65,8 @@ def tokens(fuzz_app) -> list[str | None]:
 
 
 def _work_for(cast) -> None:
-    """Invitations, a coming booking and reported past work for the cast's expert."""
+    """Invitations, coming bookings (one of a series) and reported past work for the cast's
+    expert."""
     from datetime import timedelta
 
     from app.common.timeutil import utcnow
@@ -80,6 +81,10 @@ def _work_for(cast) -> None:
         order = factories.order(organisation, status="filled",
                                 sessions=[(hour + timedelta(days=days), 60)])
         factories.booking(order, expert, status=status)
+    # A coming series, for PATCH with the times of its sessions.
+    series = factories.order(organisation, status="filled", series_template="co_development_3",
+                             sessions=[(hour + timedelta(days=days), 120) for days in (30, 37, 44)])
+    factories.booking(series, expert)
 
 
 def _operations(fuzz_app):

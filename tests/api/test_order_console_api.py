@@ -1,12 +1,15 @@
-"""GET /api/v1/orders (filters, paging, who sees what), PATCH /api/v1/orders/{id}, the cancel
+"""GET /api/v1/orders (filters, paging, who sees what), PATCH /api/v1/orders/{id} (also of a
+series: the times of every session), the cancel
 time rules (409 already_started) and POST /api/v1/assignments/{id}/resolve."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import select
 
 from app.bookings.models import Assignment, CompletionReport, Order
@@ -167,6 +170,187 @@ def test_patch_bad_values_are_422(client, cast, token_of, body, field):
     error = api_error(client.patch(f"/api/v1/orders/{cast.order_a}",
                                    headers=bearer(token_of("a_member")), json=body), 422)
     assert error["field"] == field
+
+
+# --- PATCH of a series ----------------------------------------------------------------------
+
+def _booked_series(app, cast, *, organisation_id=None, first_in_days=10):
+    """A three-session series (weekly, 2 h) of organisation A with one booked expert."""
+    with app.app_context():
+        organisation = db.session.get(Organisation, organisation_id or cast.org_a)
+        start = (utcnow() + timedelta(days=first_in_days)).replace(minute=0, second=0,
+                                                                    microsecond=0)
+        order = factories.order(organisation, status="filled", sessions=[
+            (start + timedelta(days=7 * n), 120) for n in range(3)])
+        expert = factories.expert()
+        factories.booking(order, expert)
+        db.session.commit()
+        return order.id, expert.id, [start + timedelta(days=7 * n) for n in range(3)]
+
+
+def _sessions(starts, minutes=(120, 120, 120)):
+    return [{"starts_at": start.isoformat(), "duration_minutes": length}
+            for start, length in zip(starts, minutes, strict=True)]
+
+
+def test_patch_moves_every_session_of_a_series(app, client, cast, token_of):
+    order_id, expert_id, starts = _booked_series(app, cast)
+    new = [start + timedelta(days=1, hours=2) for start in starts]
+    response = client.patch(f"/api/v1/orders/{order_id}", headers=bearer(token_of("a_member")),
+                            json={"sessions": _sessions(new, (90, 120, 60))})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["changed"] == ["sessions"] and body["released"] == []
+    assert [s["duration_minutes"] for s in body["sessions"]] == [90, 120, 60]
+    assert [datetime.fromisoformat(s["starts_at"]) for s in body["sessions"]] == new
+    assert sorted(datetime.fromisoformat(b["starts_at"]) for b in body["bookings"]) == new
+    with app.app_context():
+        booked = list(db.session.scalars(select(Assignment).where(
+            Assignment.order_id == order_id).order_by(Assignment.starts_at)))
+        assert [a.ends_at - a.starts_at for a in booked] == [
+            timedelta(minutes=m) for m in (90, 120, 60)]
+        (mail,) = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "booking_changed"))
+        entries = Calendar.from_ical(mail.ics).walk("VEVENT")
+        assert [str(e["UID"]) for e in entries] == [f"assignment-{a.id}@kokemuspankki"
+                                                    for a in booked]
+        assert [int(e["SEQUENCE"]) for e in entries] == [1, 1, 1]
+        assert [e.decoded("DTSTART") for e in entries] == new
+
+
+def test_patch_moves_only_the_third_session(app, client, cast, token_of):
+    order_id, _, starts = _booked_series(app, cast)
+    new = [starts[0], starts[1], starts[2] + timedelta(days=2)]
+    response = client.patch(f"/api/v1/orders/{order_id}", headers=bearer(token_of("coordinator")),
+                            json={"sessions": _sessions(new), "title": "Kehittäjäryhmä"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert set(response.get_json()["changed"]) == {"sessions", "title"}
+    assert [datetime.fromisoformat(s["starts_at"])
+            for s in response.get_json()["sessions"]] == new
+
+
+def test_patch_of_a_series_releases_a_colliding_expert_from_every_session(app, client, cast,
+                                                                           token_of):
+    order_id, expert_id, starts = _booked_series(app, cast)
+    new = [starts[0], starts[1] + timedelta(days=1), starts[2]]
+    with app.app_context():
+        db.session.add(Unavailability(expert_id=expert_id, starts_at=new[1],
+                                      ends_at=new[1] + timedelta(minutes=30)))
+        db.session.commit()
+    response = client.patch(f"/api/v1/orders/{order_id}", headers=bearer(token_of("a_admin")),
+                            json={"sessions": _sessions(new)})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert [r["expert_id"] for r in body["released"]] == [expert_id] * 3
+    assert body["booked"] == 0 and body["status"] == "matching"
+    assert {b["status"] for b in body["bookings"]} == {"cancelled_by_organisation"}
+    with app.app_context():
+        (mail,) = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == "booking_released"))
+        assert len(Calendar.from_ical(mail.ics).walk("VEVENT")) == 3
+
+
+@pytest.mark.parametrize(("case", "code", "field", "session"), [
+    ("starts_at_alone", "sessions_required", "sessions", None),
+    ("duration_alone", "sessions_required", "sessions", None),
+    ("two_sessions", "wrong_session_count", "sessions", None),
+    ("four_sessions", "wrong_session_count", "sessions", None),
+    ("overlap", "sessions_overlap", "starts_at", 2),
+    ("out_of_order", "sessions_out_of_order", "starts_at", 3),
+    ("in_the_past", "start_in_past", "starts_at", 1),
+    ("too_long", "invalid_duration", "duration_minutes", 2),
+    ("both", "conflicting_times", "sessions", None),
+    ("year_9999", "start_too_far", "starts_at", 3),
+    ("year_1", "invalid_time", "starts_at", None),
+])
+def test_patch_bad_series_times_are_422(app, client, cast, token_of, case, code, field,
+                                        session):
+    order_id, _, starts = _booked_series(app, cast)
+    one, two, three = starts
+    body = {
+        "starts_at_alone": {"starts_at": (one + timedelta(days=1)).isoformat()},
+        "duration_alone": {"duration_minutes": 60},
+        "two_sessions": {"sessions": _sessions([one, two], (60, 60))},
+        "four_sessions": {"sessions": _sessions([*starts, three + timedelta(days=7)],
+                                                (60, 60, 60, 60))},
+        "overlap": {"sessions": _sessions([one, one + timedelta(minutes=60), three])},
+        "out_of_order": {"sessions": _sessions([one, two, two - timedelta(hours=3)])},
+        "in_the_past": {"sessions": _sessions([utcnow() - timedelta(hours=1), two, three])},
+        "too_long": {"sessions": _sessions(starts, (120, 1441, 120))},
+        "both": {"sessions": _sessions(starts), "starts_at": one.isoformat()},
+        # Far ahead (no end time can be counted) and before the first UTC moment: never 500.
+        "year_9999": {"sessions": [*_sessions([one, two], (60, 60)), {
+            "starts_at": "9999-12-31T23:00:00+00:00", "duration_minutes": 1440}]},
+        "year_1": {"sessions": [{"starts_at": "0001-01-01T00:00:00+02:00",
+                                 "duration_minutes": 60}, *_sessions([two, three], (60, 60))]},
+    }[case]
+    error = api_error(client.patch(f"/api/v1/orders/{order_id}",
+                                   headers=bearer(token_of("a_member")), json=body), 422)
+    assert (error["code"], error["field"]) == (code, field)
+    if session:  # the message (in Finnish, the API's default language) names the session
+        assert re.match(rf"Tapaami(nen|sen) {session}\b", error["message"]), error["message"]
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert [s.starts_at for s in order.sessions] == starts
+
+
+@pytest.mark.parametrize("sessions", [
+    "tomorrow", [], [1, 2, 3], {"starts_at": "2030-01-01T10:00:00+02:00"},
+    [{"starts_at": "2030-01-01T10:00:00", "duration_minutes": 60}] * 3,
+    [{"starts_at": "2030-01-01T10:00:00+02:00", "duration_minutes": "60"}] * 3,
+    [{"starts_at": "2030-01-01T10:00:00+02:00", "duration_minutes": True}] * 3,
+    [{"starts_at": None, "duration_minutes": 60}] * 3, [{}] * 3,
+    [{"starts_at": "2030-01-01T10:00:00+02:00", "duration_minutes": 60, "title": "x"}] * 3,
+])
+def test_patch_malformed_sessions_are_422(app, client, cast, token_of, sessions):
+    order_id, _, _ = _booked_series(app, cast)
+    error = api_error(client.patch(f"/api/v1/orders/{order_id}",
+                                   headers=bearer(token_of("a_member")),
+                                   json={"sessions": sessions}), 422)
+    assert error["field"] in ("sessions", "starts_at", "duration_minutes")
+
+
+def test_patch_of_a_one_off_order_far_ahead_is_422(app, client, cast, token_of):
+    order_id, _, _ = _booked_order(app, cast)
+    error = api_error(client.patch(f"/api/v1/orders/{order_id}",
+                                   headers=bearer(token_of("a_member")),
+                                   json={"starts_at": "9999-12-31T23:59:00+00:00",
+                                         "duration_minutes": 1440}), 422)
+    assert error["code"] == "start_too_far"
+
+
+def test_patch_of_a_started_series_is_409(app, client, cast, token_of):
+    order_id, _, starts = _booked_series(app, cast)
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        order.sessions[0].starts_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+    new = [utcnow() + timedelta(days=1), starts[1], starts[2]]
+    for who in ("a_member", "coordinator"):
+        error = api_error(client.patch(f"/api/v1/orders/{order_id}", headers=bearer(
+            token_of(who)), json={"sessions": _sessions(new)}), 409)
+        assert error["code"] == "already_started"
+
+
+def test_patch_of_another_organisations_series_is_404(app, client, cast, token_of):
+    order_id, _, starts = _booked_series(app, cast, organisation_id=cast.org_b)
+    body = {"sessions": _sessions([s + timedelta(hours=1) for s in starts])}
+    api_error(client.patch(f"/api/v1/orders/{order_id}", headers=bearer(token_of("a_member")),
+                           json=body), 404)
+    api_error(client.patch(f"/api/v1/orders/{order_id}", headers=bearer(token_of("expert")),
+                           json=body), 403)
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert [s.starts_at for s in order.sessions] == starts
+
+
+def test_the_openapi_document_tells_how_a_series_is_moved(client):
+    patch = client.get("/api/v1/openapi.json").get_json()["paths"][
+        "/api/v1/orders/{order_id}"]["patch"]
+    schema = patch["requestBody"]["content"]["application/json"]["schema"]
+    item = schema["properties"]["sessions"]["items"]
+    assert item["required"] == ["starts_at", "duration_minutes"]
+    assert "sessions_required" in patch["description"] and "Roles:" in patch["description"]
 
 
 def test_patch_and_cancel_after_the_start_are_409(app, client, cast, token_of):

@@ -124,3 +124,59 @@ def test_one_expert_accepting_two_overlapping_orders_at_once_is_booked_once(comm
         Assignment.expert_id == expert_id, Assignment.status == "booked"))
     assert booked == 1
     assert sorted(type(r).__name__ for r in results) == ["ExpertBusy", "list"], results
+
+
+def test_moving_a_series_while_its_expert_accepts_other_work_never_double_books(
+        committing_app):
+    """A series' third session is moved onto another order's time while its booked expert
+    accepts that other order: whichever commits first, the expert is never booked twice at
+    once (accepted → released from the series, or moved → the accept is refused)."""
+    from app.accounts.models import User
+    from app.bookings import changes, services
+    from app.bookings.models import Order
+    from tests import factories
+
+    coordinator_id = factories.user("coordinator").id
+    db.session.commit()
+    outcomes = Counter()
+    for round_ in range(6):
+        coordinator = db.session.get(User, coordinator_id)
+        start = (utcnow() + timedelta(days=20 + 60 * round_)).replace(minute=0, second=0,
+                                                                        microsecond=0)
+        series = factories.order(status="filled", sessions=[
+            (start + timedelta(days=7 * n), 120) for n in range(3)])
+        expert = factories.expert()
+        factories.booking(series, expert)
+        target = start + timedelta(days=16)
+        other = factories.order(sessions=[(target, 60)])
+        (invitation,) = services.invite_experts(coordinator, other, [expert.id])
+        db.session.commit()
+        ids = (series.id, expert.id, expert.user_id, invitation.id, coordinator.id, other.id)
+        new = tuple(changes.SessionTime(s.starts_at, s.duration_minutes)
+                    for s in series.sessions[:2]) + (changes.SessionTime(target, 120),)
+        db.session.remove()
+
+        def move(series_id=ids[0], actor_id=ids[4], new=new):
+            return lambda: changes.change_order(db.session.get(User, actor_id), series_id,
+                                                changes.OrderChange(sessions=new))
+
+        def accept(user_id=ids[2], invitation_id=ids[3]):
+            return lambda: services.accept_invitation(db.session.get(User, user_id),
+                                                      invitation_id)
+
+        moved, accepted = concurrency.race(committing_app, [move(), accept()])
+        assert not isinstance(moved, Exception), moved
+        outcomes["accepted" if isinstance(accepted, list) else type(accepted).__name__] += 1
+        booked = list(db.session.scalars(select(Assignment).where(
+            Assignment.expert_id == ids[1], Assignment.status == "booked")
+            .order_by(Assignment.starts_at)))
+        for before, after in zip(booked, booked[1:], strict=False):
+            assert before.ends_at <= after.starts_at, "booked twice at once"
+        if isinstance(accepted, list):
+            assert {a.order_id for a in booked} == {ids[5]}
+            assert db.session.get(Order, ids[0]).status == "matching"
+        else:
+            assert type(accepted).__name__ == "ExpertBusy"
+            assert {a.order_id for a in booked} == {ids[0]}
+        db.session.remove()
+    assert sum(outcomes.values()) == 6

@@ -44,7 +44,7 @@ NUMBER = st.one_of(NASTY, st.integers(min_value=-(2**70), max_value=2**70).map(s
 class FormCase:
     name: str
     user: str | None  # a key of the `people` fixture, None: not signed in
-    path: str  # may name "{assignment}", "{person}"
+    path: str  # may name "{assignment}", "{person}", "{series}"
     fields: dict = field(default_factory=dict)  # name: strategy
     fixed: dict = field(default_factory=dict)  # name: value sent as is
     echo: str | None = None  # an <input> whose typed value the re-shown form keeps
@@ -104,6 +104,16 @@ FORMS = [
         "date": "2030-03-12", "start_time": "13:00", "duration_minutes": "90",
         "experts_needed": "1", "municipality_code": "609", "address": "Kauppakatu 1",
         "language": "fi", "action": "submit"}),
+    FormCase("series change", "organiser", "/organisation/orders/{series}/edit", {
+        "title": TEXT, "date": TEXT, "start_time": TEXT, "duration_minutes": NUMBER,
+        "date_2": TEXT, "start_time_2": TEXT, "duration_minutes_2": NUMBER, "date_3": TEXT,
+        "start_time_3": TEXT, "duration_minutes_3": NUMBER, "municipality_code": TEXT},
+        echo="title",
+        valid={
+        "title": "Kehittäjäryhmä", "date": "2030-03-12", "start_time": "13:00",
+        "duration_minutes": "90", "date_2": "2030-03-19", "start_time_2": "13:00",
+        "duration_minutes_2": "90", "date_3": "2030-03-26", "start_time_3": "13:00",
+        "duration_minutes_3": "90", "municipality_code": "609"}),
     FormCase("report", "expert", "/expert/work/assignments/{assignment}/report", {
         "duration_minutes": NUMBER, "km_driven": NUMBER, "passengers": NUMBER,
         "public_transport_eur": NUMBER, "parking_eur": NUMBER, "one_way_km": NUMBER,
@@ -153,6 +163,12 @@ def people(app):
         start = (utcnow() - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
         (assignment,) = factories.booking(factories.order(status="filled",
                                                           sessions=[(start, 60)]), expert)
+        soon = start + timedelta(days=30)
+        series = factories.order(organiser.membership.organisation, created_by=organiser,
+                                 status="filled", series_template="co_development_3",
+                                 sessions=[(soon + timedelta(days=7 * n), 120)
+                                           for n in range(3)])
+        factories.booking(series, expert)
         finance, admin = factories.user("finance"), factories.user("admin")
         person = factories.user("coordinator")
         colleague_token, token_hash = new_secret()
@@ -164,7 +180,7 @@ def people(app):
         return {"organiser": organiser.email, "expert": expert.user.email,
                 "finance": finance.email, "admin": admin.email,
                 "assignment": assignment.id, "person": person.id,
-                "colleague_token": colleague_token}
+                "colleague_token": colleague_token, "series": series.id}
 
 
 def sign_in(client, email: str) -> None:
