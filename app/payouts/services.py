@@ -29,6 +29,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import Row, select, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts import second_factor
@@ -508,6 +509,21 @@ def bank_details_changed(items: Iterable[PayoutItem]) -> list[str]:
     return sorted({item.expert.user.full_name for item in items
                    if iban_changed_since_approval(item.approved_iban,
                                                   _payee_iban(item.expert))})
+
+
+def batch_bank_details_changed(batch_id: int) -> list[str]:
+    """`bank_details_changed` for a whole batch, whatever its size: the distinct (expert,
+    approved IBAN) pairs of its items come from one query and the experts from another, so
+    the batch's items are never loaded."""
+    pairs = db.session.execute(
+        select(PayoutItem.expert_id, PayoutItem.approved_iban)
+        .where(PayoutItem.batch_id == batch_id).distinct()).all()
+    experts = {expert.id: expert for expert in db.session.scalars(
+        select(ExpertProfile).where(ExpertProfile.id.in_({pair[0] for pair in pairs}))
+        .options(selectinload(ExpertProfile.user)))}
+    return sorted({experts[expert_id].user.full_name for expert_id, approved_iban in pairs
+                   if iban_changed_since_approval(approved_iban,
+                                                  _payee_iban(experts[expert_id]))})
 
 
 def _identity_code_readable(expert: ExpertProfile | Row) -> bool:

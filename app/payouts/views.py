@@ -334,7 +334,7 @@ def _batch_page(batch_id: int, paid_form: PaidForm | None = None, code: int = 20
     return render_template(
         "payouts/batch.html", batch=batch, page=page, items=page.items,
         paid_form=paid_form or PaidForm(formdata=None),
-        bank_details_changed=services.bank_details_changed(batch.items),
+        bank_details_changed=services.batch_bank_details_changed(batch.id),
     ), code
 
 

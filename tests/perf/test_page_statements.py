@@ -25,7 +25,10 @@ from tests.web.helpers import bearer, logged_in
 @dataclass(frozen=True)
 class Case:
     who: str | None  # a `ScaleCast` attribute holding the e-mail, None: anonymous
+    #: May name `ScaleCast` attributes, e.g. ``/finance/batches/{batch_id}``.
     url: str
+    #: The API answers one object (with a list inside), not a list of items.
+    one: bool = False
 
     @property
     def api(self) -> bool:
@@ -59,6 +62,16 @@ TABLE = [
     (Case("coordinator", "/coordinator/orders"), "coordinator-order-console", None, None),
     (Case("coordinator", "/api/v1/orders"), "api-orders-coordinator", None, None),
     (Case("org_admin", "/api/v1/orders"), "api-orders-organisation", None, None),
+    (Case("finance", "/finance/batches"), "finance-batches", None, None),
+    (Case("finance", "/finance/batches/{batch_id}"), "finance-batch-items", None, None),
+    (Case("finance", "/api/v1/payout-batches/{batch_id}", one=True), "api-payout-batch",
+     None, None),
+    (Case("org_admin", "/organisation/invoices"), "organisation-invoices", None, None),
+    (Case("org_admin", "/api/v1/invoices"), "api-invoices-organisation", None, None),
+    (Case("org_admin", "/participation/"), "groups-organisation", None, None),
+    (Case("coordinator", "/participation/"), "groups-bank", None, None),
+    (Case("coordinator", "/participation/feedback"), "feedback-inbox", None, None),
+    (Case("coordinator", "/participation/channel"), "anonymous-inbox", None, None),
 ]
 STATEMENT_CASES = [pytest.param(case, id=name, marks=[mark] if mark else [])
                    for case, name, mark, _rows in TABLE]
@@ -72,15 +85,16 @@ PAGED_GROWTH = 4
 def _reader(client, cast: scale.ScaleCast, case: Case):
     """A function that asks for the case's URL as its person and returns the response."""
     email = getattr(cast, case.who) if case.who else None
+    url = case.url.format(**vars(cast))
     if case.api:
         response = sign_in_post(client, "/api/v1/auth/token", email, {}, json={
             "email": email, "password": scale.factories.DEFAULT_PASSWORD})
         assert response.status_code == 200, response.get_data(as_text=True)
         headers = bearer(response.get_json()["token"])
-        return lambda: client.get(case.url, headers=headers)
+        return lambda: client.get(url, headers=headers)
     if email:
         logged_in(client, email)
-    return lambda: client.get(case.url)
+    return lambda: client.get(url)
 
 
 @dataclass
@@ -137,7 +151,7 @@ def test_lists_are_paged(app, client, case):
     at_1, at_10 = _at_1_and_10(app, client, case)
     assert at_10.loaded <= PAGED_GROWTH * max(at_1.loaded, 1), (
         f"{case}: {at_1.loaded} objects loaded at 1×, {at_10.loaded} at 10×")
-    if case.api:
+    if case.api and not case.one:
         assert len(at_10.response.get_json()["items"]) <= 50
 
 
@@ -145,7 +159,11 @@ def test_the_seeding_adds_what_the_scales_say(app):
     from sqlalchemy import func, select
 
     from app.bookings.models import Assignment, Invitation, Order
-    from app.payouts.models import PayoutItem
+    from app.participation.channel.models import AnonymousFeedback
+    from app.participation.feedback.models import Feedback
+    from app.participation.groups.models import GroupMember, ParticipationGroup
+    from app.payments.models import Invoice
+    from app.payouts.models import PayoutBatch, PayoutItem
 
     with app.app_context():
         cast = scale.people()
@@ -161,4 +179,23 @@ def test_the_seeding_adds_what_the_scales_say(app):
         assert count(select(func.count()).select_from(PayoutItem).where(
             PayoutItem.status == "pending_approval",
             PayoutItem.expert_id.in_(cast.other_expert_ids))) == 500
+        batch = db.session.get(PayoutBatch, cast.batch_id)
+        assert count(select(func.count()).select_from(PayoutItem).where(
+            PayoutItem.batch_id == batch.id, PayoutItem.status == "paid")) == 200
+        assert (batch.status, batch.item_count, batch.total_net) == ("paid", 200,
+                                                                     200 * scale.PAID)
+        assert count(select(func.count()).select_from(PayoutBatch)) == 1 + 160
+        assert count(select(func.count()).select_from(Invoice).where(
+            Invoice.organisation_id == cast.organisation_id,
+            Invoice.status != "draft")) == 160
+        assert count(select(func.count()).select_from(ParticipationGroup).where(
+            ParticipationGroup.organisation_id == cast.organisation_id)) == 160
+        assert count(select(func.count()).select_from(GroupMember).join(
+            ParticipationGroup).where(ParticipationGroup.organisation_id
+                                      == cast.organisation_id,
+                                      GroupMember.status == "active")) == 160 * scale.GROUP_SIZE
+        assert count(select(func.count()).select_from(Feedback).where(
+            Feedback.author_id.in_(cast.other_expert_user_ids))) == 200
+        assert count(select(func.count()).select_from(AnonymousFeedback).where(
+            AnonymousFeedback.status == "new")) == 200
         assert cast.added == scale.SCALES[10]

@@ -10,7 +10,17 @@ in bulk (ORM bulk INSERT … RETURNING, a few statements per table, whatever the
   at venues in different municipalities, past and future, in every state an expert sees;
 - ``invitations``: open invitations to the cast expert;
 - ``payout_items``: payout items waiting for approval (the finance approval list),
-  on work of the other experts.
+  on work of the other experts;
+- ``batch_items``: paid payout items in the cast's one payment batch (``cast.batch_id``,
+  made by the first `grow`: a batch's items);
+- ``batches``: more paid payment batches (the batch lists);
+- ``invoices``: open and paid invoices of the cast's organisation (its invoice list and
+  finance's);
+- ``groups``: participation groups of the cast's organisation, three members each (the
+  participation hub's group list);
+- ``feedback``: the other experts' feedback after work for the other organisation (the
+  coordinators' feedback list);
+- ``channel_messages``: new anonymous messages (the coordinators' anonymous inbox).
 
 `SCALES` holds the sizes of 1×, 10× and 100× (issue 13): orders of one organisation
 16 → 1,600, an expert's assignments 25 → 3,500, payout items 50 → 5,000.
@@ -22,24 +32,40 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from app.bookings.models import Assignment, Invitation, Order, OrderSession, order_expertise_areas
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.fees.models import AssignmentType, FeeSchedule
-from app.payouts.models import PayoutItem
+from app.participation.channel.models import AnonymousFeedback
+from app.participation.feedback.models import Feedback
+from app.participation.groups.models import GroupMember, ParticipationGroup
+from app.participation.rules import CHANNEL_TOPICS, GROUP_KINDS
+from app.payments.models import Invoice
+from app.payouts.models import PayoutBatch, PayoutItem
 from app.reference.models import ExpertiseArea, Municipality
 from tests import factories
 
 #: How many of each kind of row a scale adds.
 SCALES: dict[int, dict[str, int]] = {
-    1: {"orders": 16, "assignments": 25, "invitations": 20, "payout_items": 50},
-    10: {"orders": 160, "assignments": 250, "invitations": 200, "payout_items": 500},
-    100: {"orders": 1_600, "assignments": 3_500, "invitations": 2_000, "payout_items": 5_000},
+    1: {"orders": 16, "assignments": 25, "invitations": 20, "payout_items": 50,
+        "batch_items": 20, "batches": 16, "invoices": 16, "groups": 16, "feedback": 20,
+        "channel_messages": 20},
+    10: {"orders": 160, "assignments": 250, "invitations": 200, "payout_items": 500,
+         "batch_items": 200, "batches": 160, "invoices": 160, "groups": 160, "feedback": 200,
+         "channel_messages": 200},
+    100: {"orders": 1_600, "assignments": 3_500, "invitations": 2_000, "payout_items": 5_000,
+          "batch_items": 2_000, "batches": 1_600, "invoices": 1_600, "groups": 1_600,
+          "feedback": 2_000, "channel_messages": 2_000},
 }
+#: Members of each seeded group.
+GROUP_SIZE = 3
 #: Experts who did the work whose payouts wait for approval.
 OTHER_EXPERTS = 5
+OTHER_IBAN = "FI4950009420028730"
+#: What one seeded payout item pays to the expert's account.
+PAID = Decimal("28.50")
 ORDER_STATES = ("submitted", "matching", "filled", "completed", "closed", "cancelled",
                 "unfilled", "draft")
 #: (state, days from now) of the cast expert's assignments, in turn.
@@ -64,8 +90,13 @@ class ScaleCast:
     coordinator: str
     admin: str
     other_expert_ids: list[int]
+    #: The users of the other experts (authors of their feedback).
+    other_expert_user_ids: list[int]
+    finance_id: int
     #: How many rows `grow` added so far, per kind (numbering continues from there).
     added: dict[str, int]
+    #: The payment batch whose items `grow` adds (made by the first one that adds any).
+    batch_id: int | None = None
 
 
 def people() -> ScaleCast:
@@ -73,7 +104,7 @@ def people() -> ScaleCast:
     org_admin = factories.member(is_admin=True)
     other = factories.member(is_admin=True)
     expert = factories.expert(iban="FI5542345670000081")
-    others = [factories.expert(iban="FI4950009420028730") for _ in range(OTHER_EXPERTS)]
+    others = [factories.expert(iban=OTHER_IBAN) for _ in range(OTHER_EXPERTS)]
     finance = factories.user("finance", totp_secret="KOKEMUSPANKKIDEMOTOTPKEY")
     coordinator = factories.user("coordinator")
     admin = factories.user("admin")
@@ -84,7 +115,8 @@ def people() -> ScaleCast:
         org_admin=org_admin.email, org_admin_id=org_admin.id,
         expert=expert.user.email, expert_id=expert.id,
         finance=finance.email, coordinator=coordinator.email, admin=admin.email,
-        other_expert_ids=[e.id for e in others], added={})
+        other_expert_ids=[e.id for e in others],
+        other_expert_user_ids=[e.user_id for e in others], finance_id=finance.id, added={})
 
 
 class _Rows:
@@ -151,6 +183,12 @@ def grow(cast: ScaleCast, counts: dict[str, int], now: datetime | None = None) -
     _expert_work(cast, rows, counts.get("assignments", 0))
     _invitations(cast, rows, counts.get("invitations", 0))
     _payouts(cast, rows, counts.get("payout_items", 0))
+    _batch_items(cast, rows, counts.get("batch_items", 0))
+    _batches(cast, rows, counts.get("batches", 0))
+    _invoices(cast, rows, counts.get("invoices", 0))
+    _groups(cast, rows, counts.get("groups", 0))
+    _feedback(cast, rows, counts.get("feedback", 0))
+    _channel_messages(cast, rows, counts.get("channel_messages", 0))
     for kind, count in counts.items():
         cast.added[kind] = cast.added.get(kind, 0) + count
     db.session.flush()
@@ -195,23 +233,118 @@ def _invitations(cast: ScaleCast, rows: _Rows, count: int) -> None:
          "expires_at": rows.now + timedelta(days=2)} for order_id in order_ids])
 
 
-def _payouts(cast: ScaleCast, rows: _Rows, count: int) -> None:
-    first = cast.added.get("payout_items", 0)
+def _worked(cast: ScaleCast, rows: _Rows, count: int, first: int, number: int
+            ) -> tuple[list[int], list[int], list[datetime]]:
+    """``count`` confirmed assignments of the other experts on completed orders of the other
+    organisation in the last two months: (assignment ids, expert ids, starts)."""
     starts = [rows.now - timedelta(days=5 + (first + k) % 60, hours=k % 7)
               for k in range(count)]
     order_ids, session_ids = rows.orders(cast.other_organisation_id, cast.org_admin_id,
-                                         starts, ["completed"] * count, 300_000 + first)
+                                         starts, ["completed"] * count, number + first)
     experts = [cast.other_expert_ids[(first + k) % OTHER_EXPERTS] for k in range(count)]
     assignment_ids = rows.assignments([
         (order_id, session_id, expert_id, "confirmed", start)
         for order_id, session_id, expert_id, start in zip(
             order_ids, session_ids, experts, starts, strict=True)])
+    return assignment_ids, experts, starts
+
+
+def _payout_rows(rows: _Rows, assignment_ids: list[int], experts: list[int],
+                 starts: list[datetime], **extra) -> list[dict]:
     fee = Decimal("30.00")
-    rows.insert(PayoutItem, [
+    return [
         {"assignment_id": assignment_id, "expert_id": expert_id, "status": "pending_approval",
          "fee_schedule_id": rows.schedule_id, "fee": fee, "travel": Decimal("4.50"),
          "per_diem": Decimal("0.00"), "withholding_percent": Decimal("20.00"),
          "withholding": Decimal("6.00"), "net_fee": Decimal("24.00"),
-         "total_paid": Decimal("28.50"), "work_date": start, "created_at": start}
+         "total_paid": Decimal("28.50"), "work_date": start, "created_at": start, **extra}
         for assignment_id, expert_id, start in zip(assignment_ids, experts, starts,
-                                                   strict=True)])
+                                                   strict=True)]
+
+
+def _payouts(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    worked = _worked(cast, rows, count, cast.added.get("payout_items", 0), 300_000)
+    rows.insert(PayoutItem, _payout_rows(rows, *worked))
+
+
+def _batch_rows(cast: ScaleCast, rows: _Rows, names: list[str], created: list[datetime],
+                item_count: int) -> list[dict]:
+    return [{"status": "paid", "created_by_id": cast.finance_id, "created_at": when,
+             "total_net": PAID * item_count, "item_count": item_count,
+             "sepa_message_id": name, "sepa_xml": "<Document/>",
+             "execution_date": (when + timedelta(days=1)).date(),
+             "paid_at": when + timedelta(days=1), "paid_by_id": cast.finance_id}
+            for name, when in zip(names, created, strict=True)]
+
+
+def _batch_items(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    if not count:
+        return
+    if cast.batch_id is None:
+        [cast.batch_id] = rows.insert(PayoutBatch, _batch_rows(
+            cast, rows, ["KP-SCALE-CAST"], [rows.now - timedelta(days=2)], 0))
+    worked = _worked(cast, rows, count, cast.added.get("batch_items", 0), 400_000)
+    rows.insert(PayoutItem, _payout_rows(
+        rows, *worked, status="paid", batch_id=cast.batch_id, approved_iban=OTHER_IBAN,
+        decided_at=rows.now - timedelta(days=3), decided_by_id=cast.finance_id))
+    db.session.execute(update(PayoutBatch).where(PayoutBatch.id == cast.batch_id).values(
+        item_count=PayoutBatch.item_count + count,
+        total_net=PayoutBatch.total_net + PAID * count))
+
+
+def _batches(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("batches", 0)
+    rows.insert(PayoutBatch, _batch_rows(
+        cast, rows, [f"KP-SCALE-{first + k:07d}" for k in range(count)],
+        [rows.now - timedelta(days=3 + (first + k) % 700, hours=k % 5) for k in range(count)],
+        1))
+
+
+def _invoices(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("invoices", 0)
+    created = [rows.now - timedelta(days=(first + k) % 400, hours=k % 6) for k in range(count)]
+    rows.insert(Invoice, [
+        {"organisation_id": cast.organisation_id, "status": "paid" if k % 3 else "open",
+         "total": Decimal("124.00"), "amount_paid": Decimal("124.00") if k % 3 else Decimal(0),
+         "due_date": (when + timedelta(days=14)).date(),
+         "period": f"{when.year:04d}-{when.month:02d}", "created_at": when,
+         "finalized_at": when, "paid_at": when + timedelta(days=10) if k % 3 else None}
+        for k, when in enumerate(created)])
+
+
+def _groups(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("groups", 0)
+    group_ids = rows.insert(ParticipationGroup, [
+        {"organisation_id": cast.organisation_id, "kind": GROUP_KINDS[(first + k) % 3],
+         "name": f"Ryhmä {first + k:06d}", "purpose": "Asiakkaiden ääni palveluihin",
+         "region": "Uusimaa", "status": "forming", "created_by_id": cast.org_admin_id,
+         "created_at": rows.now - timedelta(days=(first + k) % 300)}
+        for k in range(count)])
+    rows.insert(GroupMember, [
+        {"group_id": group_id, "user_id": None, "name": f"Jäsen {n + 1}",
+         "kind": "client", "role": "chair" if n == 0 else "member", "status": "active",
+         "added_by_id": cast.org_admin_id, "joined_at": rows.now - timedelta(days=1)}
+        for group_id in group_ids for n in range(GROUP_SIZE)])
+
+
+def _feedback(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("feedback", 0)
+    assignment_ids, experts, starts = _worked(cast, rows, count, first, 500_000)
+    authors = dict(zip(cast.other_expert_ids, cast.other_expert_user_ids, strict=True))
+    rows.insert(Feedback, [
+        {"assignment_id": assignment_id, "author_id": authors[expert_id],
+         "author_kind": "expert", "rating": 1 + (first + k) % 5,
+         "input_heard": (first + k) % 4 != 0, "text": "Minua kuunneltiin.",
+         "share_identity_with_organisation": (first + k) % 2 == 0,
+         "coordinator_note": "", "created_at": start + timedelta(hours=3)}
+        for k, (assignment_id, expert_id, start) in enumerate(
+            zip(assignment_ids, experts, starts, strict=True))])
+
+
+def _channel_messages(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("channel_messages", 0)
+    rows.insert(AnonymousFeedback, [
+        {"topic": CHANNEL_TOPICS[(first + k) % len(CHANNEL_TOPICS)], "about": "",
+         "text": f"Viesti {first + k}: odotusajat ovat pitkiä.", "status": "new",
+         "received_on": (rows.now - timedelta(days=(first + k) % 200)).date()}
+        for k in range(count)])

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.common.paging import Page, keyset_page
 from app.common.timeutil import to_helsinki, utcnow
 from app.extensions import db
 from app.organisations.models import Organisation
@@ -109,9 +110,7 @@ def _require_staff(actor: User) -> None:
         raise PermissionDenied("Only the bank's coordinators can do this.")
 
 
-def inbox(actor: User, status: str | None = None, tag: str | None = None
-          ) -> list[AnonymousFeedback]:
-    _require_staff(actor)
+def _inbox_query(status: str | None, tag: str | None):
     query = select(AnonymousFeedback).options(selectinload(AnonymousFeedback.tags),
                                               selectinload(AnonymousFeedback.forwarded_to))
     if status:
@@ -121,8 +120,31 @@ def inbox(actor: User, status: str | None = None, tag: str | None = None
     if tag:
         query = query.where(AnonymousFeedback.id.in_(
             select(AnonymousFeedbackTag.feedback_id).where(AnonymousFeedbackTag.tag == tag)))
-    return list(db.session.scalars(query.order_by(AnonymousFeedback.received_on.desc(),
-                                                  AnonymousFeedback.id.desc())))
+    return query
+
+
+def inbox(actor: User, status: str | None = None, tag: str | None = None
+          ) -> list[AnonymousFeedback]:
+    """Every message of the inbox (of one status, with one tag), newest first."""
+    _require_staff(actor)
+    return list(db.session.scalars(_inbox_query(status, tag).order_by(
+        AnonymousFeedback.received_on.desc(), AnonymousFeedback.id.desc())))
+
+
+def inbox_page(actor: User, status: str | None = None, tag: str | None = None, *,
+               cursor: str | None, limit: int) -> Page:
+    """One page of the inbox, newest first (the day it arrived, then the random id)."""
+    _require_staff(actor)
+    return keyset_page(db.session, _inbox_query(status, tag),
+                       [AnonymousFeedback.received_on, AnonymousFeedback.id],
+                       cursor=cursor, limit=limit)
+
+
+def new_count(actor: User) -> int:
+    """How many messages nobody has read yet (counted in the database)."""
+    _require_staff(actor)
+    return db.session.scalar(select(func.count()).select_from(AnonymousFeedback).where(
+        AnonymousFeedback.status == "new"))
 
 
 def all_tags() -> list[str]:

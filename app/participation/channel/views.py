@@ -4,12 +4,22 @@ stored, rate limited) and the coordinators' inbox with what organisations receiv
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.models import ORGANISATION_MEMBER
-from app.common.errors import DomainError
+from app.common.errors import DomainError, InvalidInput, translated
+from app.common.paging import parse_limit
 from app.extensions import db, limiter
 from app.organisations.services import organisations_by_name
 from app.participation.channel import services as channel
@@ -75,9 +85,18 @@ def channel_inbox():
     tag = request.args.get("tag") or None
     if status not in (None, "new", "read", "forwarded", "archived"):
         status = None
-    messages = _guard(channel.inbox, current_user, status, tag)
-    return render_template("participation/channel/inbox.html", messages=messages,
-                           status=status, tag=tag, tags=channel.all_tags())
+    code = 200
+    try:
+        page = _guard(channel.inbox_page, current_user, status, tag,
+                      cursor=request.args.get("cursor") or None,
+                      limit=parse_limit(request.args.get("limit")))
+    except InvalidInput as error:
+        flash(translated(error), "error")
+        page = _guard(channel.inbox_page, current_user, status, tag, cursor=None,
+                      limit=parse_limit(None))
+        code = 422
+    return render_template("participation/channel/inbox.html", page=page, messages=page.items,
+                           status=status, tag=tag, tags=channel.all_tags()), code
 
 
 @staff_bp.route("/channel/<int:message_id>")

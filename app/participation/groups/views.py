@@ -80,7 +80,7 @@ def home():
         open_reports=[r for r in reports if r.answered_at is None
                       and impact.can_answer(user, r)],
         answered_reports=[r for r in reports if r.answered_at is not None][:5],
-        new_messages=len(channel.inbox(user, "new")) if access.is_staff(user) else 0,
+        new_messages=channel.new_count(user) if access.is_staff(user) else 0,
         forwarded=channel.forwarded_to(user) if user.role == ORGANISATION_MEMBER else [],
         invitations=groups.invitations_of(user),
         can_create=user.role == ORGANISATION_MEMBER or access.is_staff(user),

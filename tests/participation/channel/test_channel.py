@@ -171,3 +171,33 @@ def test_the_organisation_sees_the_forwarded_text_and_nothing_about_the_sender(
     other_client = client.application.test_client()
     logged_in(other_client, other.email)
     assert TEXT not in page(other_client.get("/participation/channel/forwarded"))
+
+
+def test_the_inbox_comes_in_pages_and_the_hub_counts_new_messages(client, coordinator):
+    """55 messages: the inbox shows the newest 50 and a link to the rest; a broken page
+    link gives the first page with a message; the hub counts the new ones in the database."""
+    today = to_helsinki(utcnow()).date()
+    rows = [AnonymousFeedback(topic="services", text=f"Viesti numero {n:02d}.", status="new",
+                              received_on=today - timedelta(days=n)) for n in range(55)]
+    db.session.add_all(rows)
+    db.session.commit()
+    logged_in(client, coordinator.email)
+    first = page(client.get("/participation/channel"))
+    shown = [n for n in range(55) if f"Viesti numero {n:02d}." in first]
+    assert shown == list(range(50))
+    assert 'rel="next"' in first
+    later = client.get("/participation/channel?cursor="
+                       + first.split('rel="next" href="')[1].split('"')[0].split("cursor=")[1])
+    rest = page(later)
+    assert [n for n in range(55) if f"Viesti numero {n:02d}." in rest] == list(range(50, 55))
+    assert 'rel="next"' not in rest
+    broken = client.get("/participation/channel?cursor=not-a-cursor")
+    assert broken.status_code == 422
+    assert "Viesti numero 00." in page(broken)
+    assert channel.new_count(coordinator) == 55
+    assert "55" in page(client.get("/participation/"))
+
+
+def test_only_coordinators_count_new_messages(organiser):
+    with pytest.raises(PermissionDenied):
+        channel.new_count(organiser)
