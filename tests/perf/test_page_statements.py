@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
+from app.bookings.models import Order
+from app.common.timeutil import utcnow
 from app.extensions import db
 from tests.support import scale
 from tests.support.sql import counted_statements
@@ -72,6 +74,7 @@ TABLE = [
     (Case("coordinator", "/participation/"), "groups-bank", None, None),
     (Case("coordinator", "/participation/feedback"), "feedback-inbox", None, None),
     (Case("coordinator", "/participation/channel"), "anonymous-inbox", None, None),
+    (Case("org_admin", "/participation/channel/forwarded"), "anonymous-forwarded", None, None),
 ]
 STATEMENT_CASES = [pytest.param(case, id=name, marks=[mark] if mark else [])
                    for case, name, mark, _rows in TABLE]
@@ -155,10 +158,45 @@ def test_lists_are_paged(app, client, case):
         assert len(at_10.response.get_json()["items"]) <= 50
 
 
-def test_the_seeding_adds_what_the_scales_say(app):
-    from sqlalchemy import func, select
+@pytest.mark.parametrize("who", ["org_admin", "coordinator"])
+def test_the_participation_hub_counts_in_the_database(app, client, who):
+    """The hub tells how many pieces of work wait for feedback, how many anonymous messages
+    are new or were forwarded: it counts them, never loading the rows."""
+    from app.bookings.models import Assignment
+    from app.participation.channel.models import AnonymousFeedback
 
-    from app.bookings.models import Assignment, Invitation, Order
+    with app.app_context():
+        cast = scale.people()
+        scale.grow(cast, scale.SCALES[10])
+        db.session.commit()
+    read = _reader(client, cast, Case(who, "/participation/"))
+    read()
+    loaded = []
+
+    def on_load(target, _context):
+        loaded.append(target)
+
+    event.listen(db.Model, "load", on_load, propagate=True)
+    try:
+        response = read()
+    finally:
+        event.remove(db.Model, "load", on_load)
+    assert response.status_code == 200
+    assert not [o for o in loaded if isinstance(o, Assignment | AnonymousFeedback)]
+    html = response.get_data(as_text=True)
+    if who == "coordinator":
+        assert "200" in html  # new anonymous messages
+    else:
+        assert "(160)" in html  # forwarded to the organisation
+        with app.app_context():  # and there is work waiting for the organisation's feedback
+            assert db.session.scalar(select(func.count()).select_from(Assignment).join(
+                Order).where(Order.organisation_id == cast.organisation_id,
+                             Assignment.status == "booked",
+                             Assignment.ends_at <= utcnow())) > 0
+
+
+def test_the_seeding_adds_what_the_scales_say(app):
+    from app.bookings.models import Assignment, Invitation
     from app.participation.channel.models import AnonymousFeedback
     from app.participation.feedback.models import Feedback
     from app.participation.groups.models import GroupMember, ParticipationGroup
@@ -198,4 +236,7 @@ def test_the_seeding_adds_what_the_scales_say(app):
             Feedback.author_id.in_(cast.other_expert_user_ids))) == 200
         assert count(select(func.count()).select_from(AnonymousFeedback).where(
             AnonymousFeedback.status == "new")) == 200
+        assert count(select(func.count()).select_from(AnonymousFeedback).where(
+            AnonymousFeedback.status == "forwarded",
+            AnonymousFeedback.forwarded_to_id == cast.organisation_id)) == 160
         assert cast.added == scale.SCALES[10]

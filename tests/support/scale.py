@@ -20,7 +20,9 @@ in bulk (ORM bulk INSERT … RETURNING, a few statements per table, whatever the
   participation hub's group list);
 - ``feedback``: the other experts' feedback after work for the other organisation (the
   coordinators' feedback list);
-- ``channel_messages``: new anonymous messages (the coordinators' anonymous inbox).
+- ``channel_messages``: new anonymous messages (the coordinators' anonymous inbox);
+- ``forwarded_messages``: anonymous messages forwarded to the cast's organisation (what it
+  received).
 
 `SCALES` holds the sizes of 1×, 10× and 100× (issue 13): orders of one organisation
 16 → 1,600, an expert's assignments 25 → 3,500, payout items 50 → 5,000.
@@ -51,13 +53,13 @@ from tests import factories
 SCALES: dict[int, dict[str, int]] = {
     1: {"orders": 16, "assignments": 25, "invitations": 20, "payout_items": 50,
         "batch_items": 20, "batches": 16, "invoices": 16, "groups": 16, "feedback": 20,
-        "channel_messages": 20},
+        "channel_messages": 20, "forwarded_messages": 16},
     10: {"orders": 160, "assignments": 250, "invitations": 200, "payout_items": 500,
          "batch_items": 200, "batches": 160, "invoices": 160, "groups": 160, "feedback": 200,
-         "channel_messages": 200},
+         "channel_messages": 200, "forwarded_messages": 160},
     100: {"orders": 1_600, "assignments": 3_500, "invitations": 2_000, "payout_items": 5_000,
           "batch_items": 2_000, "batches": 1_600, "invoices": 1_600, "groups": 1_600,
-          "feedback": 2_000, "channel_messages": 2_000},
+          "feedback": 2_000, "channel_messages": 2_000, "forwarded_messages": 1_600},
 }
 #: Members of each seeded group.
 GROUP_SIZE = 3
@@ -93,6 +95,7 @@ class ScaleCast:
     #: The users of the other experts (authors of their feedback).
     other_expert_user_ids: list[int]
     finance_id: int
+    coordinator_id: int
     #: How many rows `grow` added so far, per kind (numbering continues from there).
     added: dict[str, int]
     #: The payment batch whose items `grow` adds (made by the first one that adds any).
@@ -116,7 +119,8 @@ def people() -> ScaleCast:
         expert=expert.user.email, expert_id=expert.id,
         finance=finance.email, coordinator=coordinator.email, admin=admin.email,
         other_expert_ids=[e.id for e in others],
-        other_expert_user_ids=[e.user_id for e in others], finance_id=finance.id, added={})
+        other_expert_user_ids=[e.user_id for e in others], finance_id=finance.id,
+        coordinator_id=coordinator.id, added={})
 
 
 class _Rows:
@@ -189,6 +193,7 @@ def grow(cast: ScaleCast, counts: dict[str, int], now: datetime | None = None) -
     _groups(cast, rows, counts.get("groups", 0))
     _feedback(cast, rows, counts.get("feedback", 0))
     _channel_messages(cast, rows, counts.get("channel_messages", 0))
+    _forwarded_messages(cast, rows, counts.get("forwarded_messages", 0))
     for kind, count in counts.items():
         cast.added[kind] = cast.added.get(kind, 0) + count
     db.session.flush()
@@ -347,4 +352,16 @@ def _channel_messages(cast: ScaleCast, rows: _Rows, count: int) -> None:
         {"topic": CHANNEL_TOPICS[(first + k) % len(CHANNEL_TOPICS)], "about": "",
          "text": f"Viesti {first + k}: odotusajat ovat pitkiä.", "status": "new",
          "received_on": (rows.now - timedelta(days=(first + k) % 200)).date()}
+        for k in range(count)])
+
+
+def _forwarded_messages(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    first = cast.added.get("forwarded_messages", 0)
+    rows.insert(AnonymousFeedback, [
+        {"topic": CHANNEL_TOPICS[(first + k) % len(CHANNEL_TOPICS)], "about": "",
+         "text": f"Välitetty viesti {first + k}.", "status": "forwarded",
+         "received_on": (rows.now - timedelta(days=1 + (first + k) % 200)).date(),
+         "forwarded_to_id": cast.organisation_id,
+         "forwarded_at": rows.now - timedelta(hours=(first + k) % 500),
+         "forwarded_by_id": cast.coordinator_id, "forward_note": "Tiedoksi."}
         for k in range(count)])

@@ -228,10 +228,32 @@ def archive(actor: User, message_id: int, restore: bool = False) -> AnonymousFee
     return row
 
 
+def _forwarded_query(user: User):
+    return select(AnonymousFeedback).where(
+        AnonymousFeedback.forwarded_to_id == user.organisation_id,
+        AnonymousFeedback.forwarded_at.is_not(None))
+
+
 def forwarded_to(user: User) -> list[AnonymousFeedback]:
     """Anonymous messages the bank forwarded to the user's organisation."""
     if user.organisation_id is None:
         return []
-    return list(db.session.scalars(
-        select(AnonymousFeedback).where(AnonymousFeedback.forwarded_to_id == user.organisation_id)
-        .order_by(AnonymousFeedback.forwarded_at.desc())))
+    return list(db.session.scalars(_forwarded_query(user).order_by(
+        AnonymousFeedback.forwarded_at.desc(), AnonymousFeedback.id.desc())))
+
+
+def forwarded_page(user: User, *, cursor: str | None, limit: int) -> Page:
+    """One page of `forwarded_to`, the latest forwarded first."""
+    if user.organisation_id is None:
+        return Page(items=[], next_cursor=None, is_continuation=False)
+    return keyset_page(db.session, _forwarded_query(user),
+                       [AnonymousFeedback.forwarded_at, AnonymousFeedback.id],
+                       cursor=cursor, limit=limit)
+
+
+def forwarded_count(user: User) -> int:
+    """How many messages were forwarded to the user's organisation (counted in SQL)."""
+    if user.organisation_id is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(
+        _forwarded_query(user).subquery()))

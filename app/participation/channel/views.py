@@ -149,5 +149,13 @@ def channel_forwarded():
     """Anonymous messages the bank forwarded to the user's organisation."""
     if current_user.role != ORGANISATION_MEMBER:
         abort(403)
-    return render_template("participation/channel/forwarded.html",
-                           messages=channel.forwarded_to(current_user))
+    code = 200
+    try:
+        page = channel.forwarded_page(current_user, cursor=request.args.get("cursor") or None,
+                                      limit=parse_limit(request.args.get("limit")))
+    except InvalidInput as error:
+        flash(translated(error), "error")
+        page = channel.forwarded_page(current_user, cursor=None, limit=parse_limit(None))
+        code = 422
+    return render_template("participation/channel/forwarded.html", page=page,
+                           messages=page.items), code

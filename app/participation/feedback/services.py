@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import EXPERT, ORGANISATION_MEMBER, User
@@ -118,9 +118,9 @@ def needs_attention(feedback: Feedback) -> bool:
 # --- What each side sees ---------------------------------------------------------------------
 
 
-def waiting_for_feedback(user: User, now: datetime | None = None) -> list[Assignment]:
-    """Assignments that took place and still lack this user's side's feedback."""
-    now = now or utcnow()
+def _waiting(user: User, now: datetime):
+    """The conditions of the assignments that took place and still lack this user's side's
+    feedback; None when the user gives no feedback."""
     if user.role == EXPERT and user.expert_id is not None:
         side, scope = "expert", Assignment.expert_id == user.expert_id
     elif user.role == ORGANISATION_MEMBER and user.organisation_id is not None:
@@ -128,16 +128,31 @@ def waiting_for_feedback(user: User, now: datetime | None = None) -> list[Assign
         scope = Assignment.order_id.in_(select(Order.id).where(
             Order.organisation_id == user.organisation_id))
     else:
-        return []
+        return None
     given = exists().where(Feedback.assignment_id == Assignment.id,
                            Feedback.author_kind == side)
-    return list(db.session.scalars(
-        select(Assignment).where(
-            scope, ~given,
+    return (scope, ~given,
             (Assignment.status.in_(TOOK_PLACE))
             | ((Assignment.status == "booked") & (Assignment.ends_at <= now)))
+
+
+def waiting_for_feedback(user: User, now: datetime | None = None) -> list[Assignment]:
+    """Assignments that took place and still lack this user's side's feedback."""
+    conditions = _waiting(user, now or utcnow())
+    if conditions is None:
+        return []
+    return list(db.session.scalars(
+        select(Assignment).where(*conditions)
         .options(selectinload(Assignment.order), selectinload(Assignment.expert))
         .order_by(Assignment.starts_at.desc())))
+
+
+def waiting_count(user: User, now: datetime | None = None) -> int:
+    """How many of `waiting_for_feedback` there are, counted in the database."""
+    conditions = _waiting(user, now or utcnow())
+    if conditions is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Assignment).where(*conditions))
 
 
 def given_by(user: User) -> list[Feedback]:

@@ -76,12 +76,12 @@ def home():
         "participation/groups/home.html", page=page, groups=page.items,
         coming=groups.coming_meetings(user, now),
         follow_ups=records.open_follow_ups_of(user),
-        waiting_feedback=feedback.waiting_for_feedback(user, now),
+        waiting_feedback=feedback.waiting_count(user, now),
         open_reports=[r for r in reports if r.answered_at is None
                       and impact.can_answer(user, r)],
         answered_reports=[r for r in reports if r.answered_at is not None][:5],
         new_messages=channel.new_count(user) if access.is_staff(user) else 0,
-        forwarded=channel.forwarded_to(user) if user.role == ORGANISATION_MEMBER else [],
+        forwarded=channel.forwarded_count(user) if user.role == ORGANISATION_MEMBER else 0,
         invitations=groups.invitations_of(user),
         can_create=user.role == ORGANISATION_MEMBER or access.is_staff(user),
     ), code
