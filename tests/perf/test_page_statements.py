@@ -72,6 +72,10 @@ TABLE = [
     (Case("org_admin", "/api/v1/invoices"), "api-invoices-organisation", None, None),
     (Case("org_admin", "/participation/"), "groups-organisation", None, None),
     (Case("coordinator", "/participation/"), "groups-bank", None, None),
+    (Case("org_admin", "/participation/groups/{group_id}/members"), "group-members", None,
+     None),
+    (Case("coordinator", "/participation/groups/{group_id}/members"), "group-members-bank",
+     None, None),
     (Case("coordinator", "/participation/feedback"), "feedback-inbox", None, None),
     (Case("coordinator", "/participation/channel"), "anonymous-inbox", None, None),
     (Case("org_admin", "/participation/channel/forwarded"), "anonymous-forwarded", None, None),
@@ -164,6 +168,7 @@ def test_the_participation_hub_counts_in_the_database(app, client, who):
     are new or were forwarded: it counts them, never loading the rows."""
     from app.bookings.models import Assignment
     from app.participation.channel.models import AnonymousFeedback
+    from app.participation.groups.models import GroupMember
 
     with app.app_context():
         cast = scale.people()
@@ -182,7 +187,8 @@ def test_the_participation_hub_counts_in_the_database(app, client, who):
     finally:
         event.remove(db.Model, "load", on_load)
     assert response.status_code == 200
-    assert not [o for o in loaded if isinstance(o, Assignment | AnonymousFeedback)]
+    assert not [o for o in loaded
+                if isinstance(o, Assignment | AnonymousFeedback | GroupMember)]
     html = response.get_data(as_text=True)
     if who == "coordinator":
         assert "200" in html  # new anonymous messages
@@ -227,11 +233,17 @@ def test_the_seeding_adds_what_the_scales_say(app):
             Invoice.organisation_id == cast.organisation_id,
             Invoice.status != "draft")) == 160
         assert count(select(func.count()).select_from(ParticipationGroup).where(
-            ParticipationGroup.organisation_id == cast.organisation_id)) == 160
+            ParticipationGroup.organisation_id == cast.organisation_id,
+            ParticipationGroup.id != cast.group_id)) == 160
         assert count(select(func.count()).select_from(GroupMember).join(
             ParticipationGroup).where(ParticipationGroup.organisation_id
                                       == cast.organisation_id,
+                                      ParticipationGroup.id != cast.group_id,
                                       GroupMember.status == "active")) == 160 * scale.GROUP_SIZE
+        assert count(select(func.count()).select_from(GroupMember).where(
+            GroupMember.group_id == cast.group_id)) == 200
+        assert count(select(func.count()).select_from(GroupMember).where(
+            GroupMember.group_id == cast.group_id, GroupMember.status == "left")) == 20
         assert count(select(func.count()).select_from(Feedback).where(
             Feedback.author_id.in_(cast.other_expert_user_ids))) == 200
         assert count(select(func.count()).select_from(AnonymousFeedback).where(

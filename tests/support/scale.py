@@ -18,6 +18,8 @@ in bulk (ORM bulk INSERT … RETURNING, a few statements per table, whatever the
   finance's);
 - ``groups``: participation groups of the cast's organisation, three members each (the
   participation hub's group list);
+- ``group_members``: members of one group of the cast's organisation (``cast.group_id``,
+  made by the first `grow`), one in ten of them former members (its members page);
 - ``feedback``: the other experts' feedback after work for the other organisation (the
   coordinators' feedback list);
 - ``channel_messages``: new anonymous messages (the coordinators' anonymous inbox);
@@ -53,13 +55,14 @@ from tests import factories
 SCALES: dict[int, dict[str, int]] = {
     1: {"orders": 16, "assignments": 25, "invitations": 20, "payout_items": 50,
         "batch_items": 20, "batches": 16, "invoices": 16, "groups": 16, "feedback": 20,
-        "channel_messages": 20, "forwarded_messages": 16},
+        "channel_messages": 20, "forwarded_messages": 16, "group_members": 20},
     10: {"orders": 160, "assignments": 250, "invitations": 200, "payout_items": 500,
          "batch_items": 200, "batches": 160, "invoices": 160, "groups": 160, "feedback": 200,
-         "channel_messages": 200, "forwarded_messages": 160},
+         "channel_messages": 200, "forwarded_messages": 160, "group_members": 200},
     100: {"orders": 1_600, "assignments": 3_500, "invitations": 2_000, "payout_items": 5_000,
           "batch_items": 2_000, "batches": 1_600, "invoices": 1_600, "groups": 1_600,
-          "feedback": 2_000, "channel_messages": 2_000, "forwarded_messages": 1_600},
+          "feedback": 2_000, "channel_messages": 2_000, "forwarded_messages": 1_600,
+          "group_members": 2_000},
 }
 #: Members of each seeded group.
 GROUP_SIZE = 3
@@ -100,6 +103,8 @@ class ScaleCast:
     added: dict[str, int]
     #: The payment batch whose items `grow` adds (made by the first one that adds any).
     batch_id: int | None = None
+    #: The group whose members `grow` adds (made likewise).
+    group_id: int | None = None
 
 
 def people() -> ScaleCast:
@@ -191,6 +196,7 @@ def grow(cast: ScaleCast, counts: dict[str, int], now: datetime | None = None) -
     _batches(cast, rows, counts.get("batches", 0))
     _invoices(cast, rows, counts.get("invoices", 0))
     _groups(cast, rows, counts.get("groups", 0))
+    _group_members(cast, rows, counts.get("group_members", 0))
     _feedback(cast, rows, counts.get("feedback", 0))
     _channel_messages(cast, rows, counts.get("channel_messages", 0))
     _forwarded_messages(cast, rows, counts.get("forwarded_messages", 0))
@@ -330,6 +336,27 @@ def _groups(cast: ScaleCast, rows: _Rows, count: int) -> None:
          "kind": "client", "role": "chair" if n == 0 else "member", "status": "active",
          "added_by_id": cast.org_admin_id, "joined_at": rows.now - timedelta(days=1)}
         for group_id in group_ids for n in range(GROUP_SIZE)])
+
+
+def _group_members(cast: ScaleCast, rows: _Rows, count: int) -> None:
+    if not count:
+        return
+    if cast.group_id is None:
+        [cast.group_id] = rows.insert(ParticipationGroup, [
+            {"organisation_id": cast.organisation_id, "kind": GROUP_KINDS[0],
+             "name": "Asukasraati", "purpose": "Asukkaiden ääni", "region": "Uusimaa",
+             "status": "active", "created_by_id": cast.org_admin_id,
+             "created_at": rows.now - timedelta(days=400),
+             "activated_at": rows.now - timedelta(days=399)}])
+    first = cast.added.get("group_members", 0)
+    rows.insert(GroupMember, [
+        {"group_id": cast.group_id, "user_id": None, "name": f"Raatilainen {first + k:06d}",
+         "kind": ("client", "relative")[(first + k) % 2],
+         "role": "chair" if first + k == 0 else "member", "added_by_id": cast.org_admin_id,
+         "joined_at": rows.now - timedelta(days=(first + k) % 300 + 30),
+         **({"status": "left", "left_at": rows.now - timedelta(days=(first + k) % 20)}
+            if (first + k) % 10 == 9 else {"status": "active"})}
+        for k in range(count)])
 
 
 def _feedback(cast: ScaleCast, rows: _Rows, count: int) -> None:

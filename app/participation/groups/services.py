@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import ORGANISATION_MEMBER, PARTICIPANT, User
@@ -162,8 +162,28 @@ def update_group(actor: User, group_id: int, data: GroupData) -> ParticipationGr
 
 
 def shortfalls(group: ParticipationGroup) -> list[Shortfall]:
-    """What the group lacks before it can be active (empty: it meets its rule)."""
-    return activation_shortfalls(group.kind, [m.role for m in group.active_members])
+    """What the group lacks before it can be active (empty: it meets its rule). The roles of
+    its active members come from one query: the members themselves are not loaded."""
+    return activation_shortfalls(group.kind, db.session.scalars(
+        select(GroupMember.role).where(GroupMember.group_id == group.id,
+                                       GroupMember.status == "active")))
+
+
+def members_page(group: ParticipationGroup, status: str, *, cursor: str | None,
+                 limit: int) -> Page:
+    """One page of the group's members of one status ("active" or "left"), by name, with
+    their accounts loaded together."""
+    query = select(GroupMember).where(GroupMember.group_id == group.id,
+                                      GroupMember.status == status).options(
+        selectinload(GroupMember.user))
+    return keyset_page(db.session, query, [GroupMember.name, GroupMember.id], cursor=cursor,
+                       limit=limit, descending=False)
+
+
+def invited_count(group: ParticipationGroup) -> int:
+    """How many invitations to the group wait for an answer (counted in the database)."""
+    return db.session.scalar(select(func.count()).select_from(GroupMember).where(
+        GroupMember.group_id == group.id, GroupMember.status == "invited"))
 
 
 def activate_group(actor: User, group_id: int, now: datetime | None = None
@@ -475,12 +495,17 @@ def groups_for_user(user: User) -> list[ParticipationGroup]:
 
 
 def groups_page(user: User, *, cursor: str | None, limit: int) -> Page:
-    """One page of the groups ``user`` may see, by name, with members and organisation."""
-    query = _visible(select(ParticipationGroup).options(
-        selectinload(ParticipationGroup.members), selectinload(ParticipationGroup.organisation)),
-        user)
+    """One page of the groups ``user`` may see, by name, as ``(group, active members)`` rows:
+    the organisation loaded with the group, the members counted in the database."""
+    active = (select(func.count(GroupMember.id))
+              .where(GroupMember.group_id == ParticipationGroup.id,
+                     GroupMember.status == "active")
+              .correlate(ParticipationGroup).scalar_subquery())
+    query = _visible(select(ParticipationGroup, active.label("active_members")).options(
+        selectinload(ParticipationGroup.organisation)), user)
     return keyset_page(db.session, query, [ParticipationGroup.name, ParticipationGroup.id],
-                       cursor=cursor, limit=limit, descending=False)
+                       cursor=cursor, limit=limit, descending=False, scalars=False,
+                       key_of=lambda row: (row[0].name, row[0].id))
 
 
 def coming_meetings(user: User, now: datetime, limit: int = 10) -> list[tuple]:

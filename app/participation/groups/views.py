@@ -277,13 +277,30 @@ def members(group_id: int):
                     "accept it."), "success")
             return redirect(url_for("participation.members", group_id=group.id))
         status = 422
-    role_forms = {m.id: RoleForm(prefix=f"m{m.id}", role=m.role) for m in group.active_members}
+    present, former, paging_status = _member_pages(group)
+    role_forms = {m.id: RoleForm(prefix=f"m{m.id}", role=m.role) for m in present.items}
     return render_template("participation/groups/members.html", group=group,
+                           present=present, former=former,
                            expert_form=expert_form, person_form=person_form,
                            role_forms=role_forms, shortfalls=groups.shortfalls(group),
                            can_add=groups.may_add_people(current_user),
-                           waiting=sum(1 for m in group.members if m.status == "invited")
-                           ), status
+                           waiting=groups.invited_count(group)
+                           ), status if status != 200 else paging_status
+
+
+def _member_pages(group):
+    """The pages of the present (``cursor``) and former (``former``) members; a broken page
+    link gives the first page with a message (422)."""
+    limit, code, pages = parse_limit(None), 200, []
+    for status, param in (("active", "cursor"), ("left", "former")):
+        try:
+            pages.append(groups.members_page(group, status, cursor=request.args.get(param),
+                                             limit=limit))
+        except InvalidInput as error:
+            flash(translated(error), "error")
+            pages.append(groups.members_page(group, status, cursor=None, limit=limit))
+            code = 422
+    return pages[0], pages[1], code
 
 
 @bp.route("/invitations/<int:member_id>", methods=["GET", "POST"])
