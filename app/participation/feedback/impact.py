@@ -7,6 +7,7 @@ group members involved, and the coordinators see which organisations never answe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -149,10 +150,13 @@ def report_for_reader(user: User, report_id: int) -> ImpactReport:
     raise NotFound("The report was not found.", code="report_not_found")
 
 
-def reports_for(user: User) -> list[ImpactReport]:
-    """Reports the user may see, newest request first."""
+def reports_for(user: User, order_ids: Iterable[int] | None = None) -> list[ImpactReport]:
+    """Reports the user may see (of the given orders only, when given), newest request
+    first."""
     query = select(ImpactReport).join(Order, Order.id == ImpactReport.order_id).options(
         selectinload(ImpactReport.order))
+    if order_ids is not None:
+        query = query.where(ImpactReport.order_id.in_(list(order_ids)))
     if access.is_staff(user):
         pass
     elif user.organisation_id is not None:
@@ -171,6 +175,27 @@ def reports_for(user: User) -> list[ImpactReport]:
         return [r for r in reports if user.id in {u.id for u in involved_users(r.order)}]
     return list(db.session.scalars(query.order_by(ImpactReport.answered_at.is_not(None),
                                                   ImpactReport.requested_at.desc())))
+
+
+def hub_reports(user: User, latest: int = 5) -> tuple[list[ImpactReport], list[ImpactReport]]:
+    """For the participation hub: the reports waiting for the user's answer, and the
+    ``latest`` answered ones the user may read. The bank's staff answer none and read the
+    latest of the whole bank: they never load every report."""
+    if not (access.is_staff(user) or user.organisation_id is not None):
+        answered = reports_for(user)
+        return [], answered[:latest]
+    query = select(ImpactReport).join(Order, Order.id == ImpactReport.order_id).options(
+        selectinload(ImpactReport.order))
+    if not access.is_staff(user):
+        query = query.where(Order.organisation_id == user.organisation_id)
+    waiting = [] if access.is_staff(user) else [
+        r for r in db.session.scalars(query.where(ImpactReport.answered_at.is_(None))
+                                      .order_by(ImpactReport.requested_at.desc()))
+        if can_answer(user, r)]
+    answered = list(db.session.scalars(
+        query.where(ImpactReport.answered_at.is_not(None))
+        .order_by(ImpactReport.requested_at.desc(), ImpactReport.id.desc()).limit(latest)))
+    return waiting, answered
 
 
 def answer_impact_report(actor: User, report_id: int, text: str, summary: str = "",

@@ -71,15 +71,13 @@ def home():
         flash(translated(error), "error")
         page = groups.groups_page(user, cursor=None, limit=parse_limit(None))
         code = 422
-    reports = impact.reports_for(user)
+    open_reports, answered_reports = impact.hub_reports(user)
     return render_template(
         "participation/groups/home.html", page=page, groups=page.items,
         coming=groups.coming_meetings(user, now),
         follow_ups=records.open_follow_ups_of(user),
         waiting_feedback=feedback.waiting_count(user, now),
-        open_reports=[r for r in reports if r.answered_at is None
-                      and impact.can_answer(user, r)],
-        answered_reports=[r for r in reports if r.answered_at is not None][:5],
+        open_reports=open_reports, answered_reports=answered_reports,
         new_messages=channel.new_count(user) if access.is_staff(user) else 0,
         forwarded=channel.forwarded_count(user) if user.role == ORGANISATION_MEMBER else 0,
         invitations=groups.invitations_of(user),
@@ -175,7 +173,8 @@ def group(group_id: int):
         criterion_form=CriterionForm(),
         criteria=evaluations.active_criteria(group),
         results=evaluations.group_results(group)[-3:],
-        reports={r.order_id: r for r in impact.reports_for(current_user)},
+        reports={r.order_id: r for r in impact.reports_for(
+            current_user, order_ids=[order.id for order in meetings])},
         can_manage=access.can_manage(current_user, group),
         can_lead=access.can_lead(current_user, group),
         can_book=access.is_organisation_member_of(current_user, group.organisation_id),

@@ -119,3 +119,45 @@ def test_coordinators_see_who_never_reports_back(organiser, experts, meeting):
     answering = rows[organiser.organisation_id]
     assert (answering.requested, answering.answered, answering.never) == (1, 1, False)
     assert impact.report_back_overview()[0].organisation_id == other.organisation_id
+
+
+def test_the_hub_shows_the_latest_answered_reports_without_loading_every_report(
+        client, organiser, coordinator):
+    """Twelve reports (eight answered): the hub lists the five latest answered ones and the
+    organisation's four open ones to answer, and loads no other report."""
+    from sqlalchemy import event
+
+    from tests.web.helpers import logged_in
+
+    organisation = organiser.membership.organisation
+    for n in range(12):
+        order = factories.order(organisation, status="completed")
+        db.session.flush()
+        db.session.add(ImpactReport(
+            order_id=order.id, requested_at=START + timedelta(days=n),
+            answered_at=START + timedelta(days=n + 1) if n < 8 else None,
+            summary=f"Yhteenveto {n:02d}", text="Muutimme käytäntöä."))
+    db.session.commit()
+    latest = [f"Yhteenveto {n:02d}" for n in (7, 6, 5, 4, 3)]
+    people = []
+    for user, opened in ((coordinator, 0), (organiser, 4)):
+        waiting, answered = impact.hub_reports(user)
+        assert [r.summary for r in answered] == latest and len(waiting) == opened
+        people.append((user.email, opened))
+    loaded = []
+
+    def on_load(target, _context):
+        loaded.append(target)
+
+    for email, opened in people:
+        client = client.application.test_client()
+        logged_in(client, email)
+        db.session.expunge_all()
+        loaded.clear()
+        event.listen(ImpactReport, "load", on_load)
+        try:
+            html = client.get("/participation/").get_data(as_text=True)
+        finally:
+            event.remove(ImpactReport, "load", on_load)
+        assert all(summary in html for summary in latest) and "Yhteenveto 02" not in html
+        assert len(loaded) == 5 + opened
