@@ -156,6 +156,9 @@ class Assignment(db.Model):
         one_of("status", ASSIGNMENT_STATUSES, "status_known"),
         #: Matching looks up each candidate's bookings near the order's sessions.
         Index("ix_assignments_expert_id_starts_at", "expert_id", "starts_at"),
+        #: "What needs you now" and the coordinator's console read the work in one state
+        #: (reported, disputed…) in time order: without it they scan every assignment.
+        Index("ix_assignments_status_starts_at_id", "status", "starts_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
