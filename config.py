@@ -136,6 +136,9 @@ class Config:
 
     #: How long a web worker keeps the landing page's fee list before reading it again.
     FEE_CACHE_SECONDS = _int("FEE_CACHE_SECONDS", 60)
+    #: How long a web worker keeps the participation report's figures of one period and
+    #: organisation before counting them again (the page says when they were counted).
+    REPORT_CACHE_SECONDS = _int("REPORT_CACHE_SECONDS", 300)
     #: An API token's last use is written down at most this often (reads do not write).
     API_TOKEN_TOUCH_SECONDS = _int("API_TOKEN_TOUCH_SECONDS", 300)
 
@@ -198,6 +201,7 @@ class TestConfig(Config):
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024
     FEE_CACHE_SECONDS = 0  # every test sees its own fee schedules
+    REPORT_CACHE_SECONDS = 0  # and its own figures
     SCHEDULER_ENABLED = False
     MAIL_SERVER = ""
     STRIPE_SECRET_KEY = ""

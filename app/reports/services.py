@@ -8,14 +8,15 @@ Periods are whole days in Helsinki time.
 
 from __future__ import annotations
 
+import time as monotonic_time
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, case, distinct, func, select
 
 from app.bookings.models import Assignment, Order, OrderSession, order_expertise_areas
-from app.common.timeutil import helsinki_to_utc
+from app.common.timeutil import helsinki_to_utc, utcnow
 from app.experts.models import VERIFIED, ExpertProfile
 from app.extensions import db
 from app.fees.models import AssignmentType
@@ -36,6 +37,27 @@ from app.reference.models import ExpertiseArea
 PAID_STATUSES = ("approved", "in_batch", "paid")
 FILLED_STATUSES = ("filled", "completed", "closed")
 FAIRNESS_DAYS = 90
+#: How many periods' figures a process keeps (the filters make any period possible).
+KEPT_FIGURES = 32
+
+
+@dataclass(frozen=True)
+class Named:
+    """A type of work or an expertise area as the figures show it: plain values, so that
+    figures kept between requests hold no database objects."""
+
+    id: int
+    code: str
+    name_fi: str
+    name_sv: str | None
+    name_en: str | None
+
+    @classmethod
+    def of(cls, row, code: str) -> Named:
+        return cls(row.id, code, row.name_fi, row.name_sv, row.name_en)
+
+    def name(self, language: str) -> str:
+        return getattr(self, f"name_{language}", None) or self.name_fi
 
 
 @dataclass(frozen=True)
@@ -115,9 +137,11 @@ class Figures:
     group_members: int = 0
     anonymous_messages: int | None = None
     months: list[MonthRow] = field(default_factory=list)
-    types: list[AssignmentType] = field(default_factory=list)
-    areas: list[tuple[ExpertiseArea, int]] = field(default_factory=list)
+    types: list[Named] = field(default_factory=list)
+    areas: list[tuple[Named, int]] = field(default_factory=list)
     fairness: Fairness | None = None
+    #: When the database counted these figures (UTC).
+    counted_at: datetime | None = None
 
     @property
     def fill_rate(self) -> Decimal | None:
@@ -144,7 +168,7 @@ def _took_place(period: Period):
 
 def participation_figures(period: Period, organisation_id: int | None = None) -> Figures:
     """The figures of the period, for one organisation or (None) for the whole bank."""
-    figures = Figures(period)
+    figures = Figures(period, counted_at=utcnow())
     _orders(figures, organisation_id)
     _assignments(figures, organisation_id)
     _feedback(figures, organisation_id)
@@ -160,6 +184,35 @@ def participation_figures(period: Period, organisation_id: int | None = None) ->
             select(func.count(AnonymousFeedback.id)).where(
                 AnonymousFeedback.received_on >= period.start,
                 AnonymousFeedback.received_on <= period.end))
+    return figures
+
+
+#: Figures counted earlier in this process: (period, organisation id or None) → (monotonic
+#: time, figures).
+_kept: dict[tuple[Period, int | None], tuple[float, Figures]] = {}
+
+
+def kept_figures(period: Period, organisation_id: int | None, max_age: float,
+                 clock=monotonic_time.monotonic) -> Figures:
+    """`participation_figures`, counted at most every ``max_age`` seconds per period and
+    organisation in this process (0: every time).
+
+    Aggregating a year of a large bank's work takes the database longer the more work
+    there is; the figures change slowly and the page says when they were counted, so a
+    page view reuses them for a few minutes and its cost stays the same at any size.
+    """
+    if max_age <= 0:
+        return participation_figures(period, organisation_id)
+    key, now = (period, organisation_id), clock()
+    kept = _kept.get(key)
+    if kept is not None and now - kept[0] < max_age:
+        return kept[1]
+    figures = participation_figures(period, organisation_id)
+    for old in [k for k, (at, _f) in _kept.items() if now - at >= max_age]:
+        del _kept[old]
+    while len(_kept) >= KEPT_FIGURES:
+        del _kept[min(_kept, key=lambda k: _kept[k][0])]
+    _kept[key] = (now, figures)
     return figures
 
 
@@ -284,8 +337,8 @@ def _months(figures: Figures, organisation_id: int | None) -> None:
             rows[position].total += count
     figures.months = rows
     used = {code for row in rows for code in row.by_type}
-    figures.types = [t for t in db.session.scalars(select(AssignmentType).order_by(
-        AssignmentType.id)) if t.code in used]
+    figures.types = [Named.of(t, t.code) for t in db.session.scalars(
+        select(AssignmentType).order_by(AssignmentType.id)) if t.code in used]
 
 
 def _areas(figures: Figures, organisation_id: int | None) -> None:
@@ -297,7 +350,8 @@ def _areas(figures: Figures, organisation_id: int | None) -> None:
         .join(Assignment, Assignment.order_id == Order.id)
         .where(_took_place(figures.period))
         .group_by(ExpertiseArea.id), organisation_id)
-    figures.areas = sorted(((area, count) for area, count in db.session.execute(query)),
+    figures.areas = sorted(((Named.of(area, area.slug), count)
+                            for area, count in db.session.execute(query)),
                            key=lambda pair: (-pair[1], pair[0].id))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -58,7 +58,8 @@ def _report_scope():
 @login_required
 def reports_page():
     period, organisation_id, form = _report_scope()
-    figures = reports.participation_figures(period, organisation_id)
+    figures = reports.kept_figures(period, organisation_id,
+                                   current_app.config["REPORT_CACHE_SECONDS"])
     overview = impact.report_back_overview(organisation_id)
     status = 422 if form.errors else 200
     return render_template(
@@ -77,7 +78,8 @@ def _month_name(row: reports.MonthRow) -> str:
 @login_required
 def reports_csv():
     period, organisation_id, _form = _report_scope()
-    figures = reports.participation_figures(period, organisation_id)
+    figures = reports.kept_figures(period, organisation_id,
+                                   current_app.config["REPORT_CACHE_SECONDS"])
     filename = f"participation-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return Response(figures_csv(figures), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -14,9 +14,11 @@ from app.participation.feedback.models import Feedback, ImpactReport
 from app.participation.groups import evaluations
 from app.participation.groups.models import GroupMeeting
 from app.payouts.models import PayoutItem
-from app.reports.services import Period, participation_figures
+from app.reports import services as reports
+from app.reports.services import Period, kept_figures, participation_figures
 from tests import factories
 from tests.participation import helpers
+from tests.support.sql import counted_statements
 from tests.web.helpers import logged_in, page
 
 PERIOD = Period(date(2030, 1, 1), date(2030, 3, 31))
@@ -135,7 +137,7 @@ def test_figures_of_the_whole_bank(data):
         (1, 1, {"meeting": 1}), (2, 3, {"lecture": 3}), (3, 0, {})]
     assert [t.code for t in f.types] == ["lecture", "meeting"]
     # Areas: all four pieces of work are mental health; O3 is also disability.
-    assert [(area.slug, count) for area, count in f.areas] == [
+    assert [(area.code, count) for area, count in f.areas] == [
         ("mental-health", 4), ("disability", 1)]
     # Fairness over the four verified experts: work counts 3, 1, 0, 0.
     # Gini = 2·(1·0 + 2·0 + 3·1 + 4·3) / (4·4) − 5/4 = 30/16 − 20/16 = 0.625 → 0.63.
@@ -173,6 +175,51 @@ def test_the_page_and_the_csv_show_the_same_numbers(client, organiser, data):
     assert "Share of orders filled,66.67" in csv_text
     assert "2030-02,2,2,0" in csv_text  # February: two lectures (A's own), no meetings
     assert "Gini" not in csv_text
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_figures_are_kept_for_max_age_per_period_and_organisation(data, monkeypatch):
+    """Within ``max_age`` the same figures come back without asking the database (so the
+    page costs the same at any amount of data); after it, or for another period or
+    organisation, they are counted again and show the new work."""
+    monkeypatch.setattr(reports, "_kept", {})
+    clock = Clock()
+    first = kept_figures(PERIOD, None, 300, clock)
+    assert first.counted_at is not None and first.orders == 5
+    new_order = factories.order(data["creator_b"].membership.organisation,
+                                created_by=data["creator_b"], status="submitted")
+    new_order.submitted_at = at(2030, 3, 1)
+    db.session.commit()
+    clock.now += 299
+    with counted_statements() as statements:
+        assert kept_figures(PERIOD, None, 300, clock) is first
+    assert statements == []
+    assert kept_figures(PERIOD, data["b"], 300, clock).orders == 3  # another organisation
+    assert kept_figures(Period(PERIOD.start, date(2030, 3, 30)), None, 300, clock) \
+        is not first  # another period
+    clock.now += 1
+    again = kept_figures(PERIOD, None, 300, clock)
+    assert again is not first and again.orders == 6
+    # 0 counts every time (the tests' setting); the kept figures stay bounded in number.
+    assert kept_figures(PERIOD, None, 0, clock) is not again
+    for day in range(1, 40):
+        kept_figures(Period(date(2030, 1, 1), date(2030, 2, day % 28 + 1)), None, 300, clock)
+        clock.now += 0.001
+    assert len(reports._kept) <= reports.KEPT_FIGURES
+
+
+def test_the_page_says_when_the_figures_were_counted(client, organiser, data):
+    logged_in(client, organiser.email)
+    client.get("/language/en")
+    html = page(client.get("/participation/reports?start=2030-01-01&end=2030-03-31"))
+    assert "The figures were counted at" in html
 
 
 def test_only_staff_and_organisations_see_reports(client, data):
