@@ -743,11 +743,8 @@ def test_page_uses_swedish_number_formats(new_context, signed_in, demo_ids, play
 #: those hints after loading).
 SCAN_SAMPLES = [
     Case(PAYEE, "/expert/money?year={payout_year}&months=all"),
-    Case(FINANCE, "/finance/payouts?status=all"),
     Case(FINANCE, "/finance/batches/{batch}"),
-    Case(ORG, "/organisation/invoices/{invoice}"),
     Case(None, PRICE_QUERY),
-    Case(EXPERT, "/expert/work/"),
 ]
 
 
