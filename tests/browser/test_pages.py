@@ -43,7 +43,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Response, expect
+from playwright.sync_api import Page, Playwright, Response, expect
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
@@ -60,8 +60,8 @@ from tests.browser.helpers import (
     assert_unique_ids,
     html_page_text,
     live_db,
-    login_as,
     parse_html,
+    sign_in_over_http,
 )
 from tests.support.databases import on_postgres
 
@@ -633,25 +633,29 @@ def participation_ids(session, now, expert_user) -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def signed_in(browser: Browser, browser_context_args: dict):
+def signed_in(playwright: Playwright, base_url: str):
     """``state(user, language)``: the cookies of ``user`` signed in through the login form.
 
     Each user signs in once per language (after choosing it with /language/<code>, which
     only stores it in the session); every case then starts a fresh context from those
-    cookies instead of typing the password again, which keeps the table fast.
+    cookies instead of typing the password again, which keeps the table fast. The sign-in
+    sends the login form over HTTP (``sign_in_over_http``: its fields and CSRF token, the
+    two-factor step for staff) rather than typing into a page; the browser tests of the
+    sign-in itself (``login_as``, the table's sign-in cases) use the form in Chromium.
     """
     states: dict[tuple[str | None, str], dict] = {}
 
     def state(user: str | None, language: str) -> dict:
         if (user, language) not in states:
-            context = browser.new_context(**browser_context_args)
-            page = context.new_page()
-            if language != "fi":
-                page.goto(f"/language/{language}")
-            if user:
-                login_as(page, user)
-            states[user, language] = context.storage_state()
-            context.close()
+            request = playwright.request.new_context(base_url=base_url)
+            try:
+                if language != "fi":
+                    assert request.get(f"/language/{language}").ok
+                if user:
+                    sign_in_over_http(request, user)
+                states[user, language] = request.storage_state()
+            finally:
+                request.dispose()
         return states[user, language]
 
     return state
