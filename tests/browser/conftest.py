@@ -13,6 +13,7 @@ downloads a browser here) with a Finnish locale. Use the helpers in
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from werkzeug.serving import make_server
 
 from tests.browser import helpers
 from tests.browser.helpers import CHROMIUM_ARGS
-from tests.support.databases import build_schema, scratch_database
+from tests.support.databases import build_schema, on_postgres, scratch_database
 
 BROWSER_DIR = Path(__file__).parent
 
@@ -35,11 +36,30 @@ class LiveServer:
     url: str
 
 
+#: The browser tests of the SQLite pass of `make test`: the page table (Finnish and Swedish,
+#: skipped on PostgreSQL) and the check that its HTML scan reads what the browser shows.
+SQLITE_PASS = frozenset({"test_page_is_accessible_in_finnish",
+                         "test_page_uses_swedish_number_formats",
+                         "test_the_html_scan_reads_every_number_the_browser_shows"})
+_ONCE = pytest.mark.skip(reason="runs in the PostgreSQL pass of this run "
+                         "(TEST_PASSES, tests/support/run-suite.sh): each browser check once")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests in this directory `browser` (deselect them with ``-m "not browser"``)."""
+    """Mark the tests in this directory `browser` (deselect them with ``-m "not browser"``).
+
+    When the run is the SQLite pass of a run that has a PostgreSQL pass too (``make test``:
+    tests/support/run-suite.sh sets ``TEST_PASSES="sqlite postgres"``), the browser tests
+    outside ``SQLITE_PASS`` are skipped here: they run in the PostgreSQL pass (against the
+    production database), so each browser check is made once per `make test`. Run alone
+    (`make test-sqlite`, plain pytest) the SQLite pass runs them all.
+    """
+    once = not on_postgres() and "postgres" in os.environ.get("TEST_PASSES", "").split()
     for item in items:
         if BROWSER_DIR in Path(item.path).parents:
             item.add_marker(pytest.mark.browser)
+            if once and item.originalname not in SQLITE_PASS:
+                item.add_marker(_ONCE)
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Locator, Page, Response
+from lxml import html as lxml_html
+from playwright.sync_api import APIRequestContext, APIResponse, Locator, Page, Response
 
 #: The password `flask seed-demo` gives every demo account (the live server's data).
 DEMO_PASSWORD = "kokemus-demo"
@@ -58,6 +59,33 @@ def login_as(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
     if urlparse(page.url).path.rstrip("/").endswith(("/login", "/login/two-factor")):
         alerts = page.locator("[role=alert], .error, .errors").all_inner_texts()
         raise AssertionError(f"signing in as {email} failed; the page says: {alerts}")
+
+
+def sign_in_over_http(request: APIRequestContext, email: str,
+                      password: str = DEMO_PASSWORD) -> None:
+    """``login_as`` without a page: the same login form (and, for staff, the two-factor
+    step with a fresh code) fetched and sent over HTTP with its hidden fields (the CSRF
+    token); the request context keeps the signed-in cookies (``request.storage_state()``)."""
+    response = _send_form(request, request.get("/login"), "password",
+                          {"email": email, "password": password})
+    if urlparse(response.url).path.rstrip("/").endswith("/login/two-factor"):
+        response = _send_form(request, response, "totp", {"totp": live_code(email) or ""})
+    if urlparse(response.url).path.rstrip("/").endswith(("/login", "/login/two-factor")):
+        alerts = parse_html(response.body()).xpath(
+            "//*[@role='alert' or contains(@class, 'error')]//text()")
+        raise AssertionError(f"signing in as {email} failed; the page says: {alerts}")
+
+
+def _send_form(request: APIRequestContext, page: APIResponse, field: str,
+               values: dict[str, str]) -> APIResponse:
+    """Send the form of ``page`` that has the field ``field`` as a browser would submit it:
+    its own fields (hidden ones included) with ``values`` typed in, to its action."""
+    assert page.ok, f"{page.url}: {page.status}"
+    (form,) = [form for form in parse_html(page.body()).forms
+               if form.xpath(f".//*[@name={field!r}]")]
+    data = {**dict(form.form_values()), **values}
+    action = urljoin(page.url, form.get("action") or page.url)
+    return request.fetch(action, method=form.method, form=data)
 
 
 #: Starts axe-core (every rule it runs by default) and keeps only the violations: the full
@@ -117,9 +145,14 @@ def assert_page_structure(page: Page, language: str = "fi") -> None:
         document.querySelectorAll("h1").length,
         document.querySelectorAll("main, [role=main]").length,
     ]""")
-    assert lang == language, f"{page.url}: html lang={lang!r}, expected {language!r}"
-    assert h1s == 1, f"{page.url}: {h1s} h1 elements, expected exactly one"
-    assert mains == 1, f"{page.url}: {mains} main landmarks, expected exactly one"
+    check_structure(page.url, lang, h1s, mains, language)
+
+
+def check_structure(where: str, lang: str | None, h1s: int, mains: int, language: str) -> None:
+    """The checks of ``assert_page_structure`` (and of ``assert_html_page_structure``)."""
+    assert lang == language, f"{where}: html lang={lang!r}, expected {language!r}"
+    assert h1s == 1, f"{where}: {h1s} h1 elements, expected exactly one"
+    assert mains == 1, f"{where}: {mains} main landmarks, expected exactly one"
 
 
 #: Duplicate ids in the whole document (e.g. two forms' ``csrf_token``), each with its count.
@@ -234,10 +267,14 @@ def live_db(app: Flask) -> Iterator:
             db.session.remove()
 
 
-def assert_security_headers(response: Response, signed_in: bool) -> None:
+def assert_security_headers(response: Response | APIResponse, signed_in: bool) -> None:
     """The answer has the security headers of issue 11: a CSP without 'unsafe-inline' that
-    forbids framing, nosniff, a referrer and a permissions policy; no-store when signed in."""
-    headers = response.all_headers()
+    forbids framing, nosniff, a referrer and a permissions policy; no-store when signed in.
+
+    ``response`` is a page's (``page.goto``) or a plain HTTP request's (``context.request``,
+    whose ``headers`` are the same lower-case mapping)."""
+    headers = (response.headers if isinstance(response, APIResponse)
+               else response.all_headers())
     policy = headers.get("content-security-policy", "")
     where = response.url
     assert policy and "unsafe-inline" not in policy, f"{where}: CSP {policy!r}"
@@ -273,5 +310,88 @@ def dot_decimals(text: str) -> list[str]:
 
 def assert_local_number_formats(page: Page) -> None:
     """Fail when a Finnish or Swedish page shows a dot-decimal amount or an ISO date."""
-    found = dot_decimals(page.evaluate(_PAGE_TEXT))
-    assert not found, f"{page.url}: numbers or dates in English format: {found}"
+    check_local_number_formats(page.url, page.evaluate(_PAGE_TEXT))
+
+
+def check_local_number_formats(where: str, text: str) -> None:
+    """The check of ``assert_local_number_formats`` on a page's text (from the browser's
+    ``_PAGE_TEXT`` or from ``html_page_text``)."""
+    found = dot_decimals(text)
+    assert not found, f"{where}: numbers or dates in English format: {found}"
+
+
+# --- the same checks on a page's HTML, without a browser ------------------------------------
+#
+# ``test_page_uses_swedish_number_formats`` fetches each page over HTTP (the browser context's
+# cookies, no rendering) and checks the HTML the server sent: much cheaper than loading it in
+# Chromium. forms.js (the only script) changes no text but the character counters' hints,
+# which it fills with whole numbers.
+
+#: Elements that are not rendered (``display: none`` in every browser's own style sheet), so
+#: ``innerText`` leaves out their text; elements with the ``hidden`` attribute likewise.
+#: (``<noscript>`` is read: what it says is shown to readers without JavaScript.)
+_NOT_RENDERED = frozenset({"head", "title", "script", "style", "template", "meta", "link",
+                           "base"})
+#: Inline (phrasing) elements: ``innerText`` joins their text to what is around them, and
+#: puts a line break around every other (block, list, table …) element's text.
+_INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "button", "cite", "code", "data", "del",
+                     "dfn", "em", "font", "i", "img", "input", "ins", "kbd", "label", "mark",
+                     "output", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time",
+                     "u", "var", "wbr"})
+_SPACES = re.compile(r"[ \t\r\n\f]+")
+_LINE_BREAKS = re.compile(r" *\n[ \n]*")
+
+
+def parse_html(body: bytes | str):
+    """The document of an HTML answer (lxml; the ``<meta charset>`` decides the encoding)."""
+    return lxml_html.document_fromstring(body)
+
+
+def _rendered_text(element, parts: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else None  # None: a comment
+    if tag is None or tag in _NOT_RENDERED or element.get("hidden") is not None:
+        pass
+    elif tag == "br":
+        parts.append("\n")
+    else:
+        block = tag not in _INLINE
+        if block:
+            parts.append("\n")
+        if element.text:
+            parts.append(element.text if tag in ("pre", "textarea")
+                         else _SPACES.sub(" ", element.text))
+        for child in element:
+            _rendered_text(child, parts)
+        if block:
+            parts.append("\n")
+    if element.tail:
+        parts.append(_SPACES.sub(" ", element.tail))
+
+
+def html_page_text(document) -> str:
+    """What ``_PAGE_TEXT`` reads in the browser, from the page's HTML: the text of the body
+    without scripts, styles, comments, attributes and elements that are not rendered, then
+    the values of its text inputs. Slightly more than ``innerText`` (option texts, a
+    textarea's text, ``<noscript>``, a box hidden by the style sheet): never blinder."""
+    parts: list[str] = []
+    body = document.find("body")
+    if body is not None:
+        parts.append(_SPACES.sub(" ", body.text or ""))
+        for child in body:
+            _rendered_text(child, parts)
+    text = _LINE_BREAKS.sub("\n", "".join(parts)).strip()
+    values = [(field.get("value") or "").replace("\r", "").replace("\n", "")
+              for field in document.iter("input")
+              if field.get("type") is None or field.get("type").lower() == "text"]
+    return "\n".join([text, *values])
+
+
+def assert_html_page_structure(document, where: str, language: str) -> None:
+    """``assert_page_structure`` on a page's HTML: html[lang], one h1, one main landmark."""
+    check_structure(where, document.get("lang"), len(document.xpath("//h1")),
+                    len(document.xpath("//main | //*[@role='main']")), language)
+
+
+def assert_html_local_number_formats(document, where: str) -> None:
+    """``assert_local_number_formats`` on a page's HTML (its ``html_page_text``)."""
+    check_local_number_formats(where, html_page_text(document))

@@ -14,8 +14,17 @@ page — that nothing is cut off at 1280 px and that the page does not scroll si
 runs in Finnish; ``LOCALISED`` repeats key pages in Swedish and English. On Finnish and
 Swedish pages no number is written the English way (``30.00 €``, ``562.7 km``) and no date
 as ISO (``2026-12-11``): the Finnish run checks it on every case, and every case runs once
-more in Swedish without axe and the width checks
-(``test_page_uses_swedish_number_formats``), which is cheap.
+more in Swedish without axe and the width checks (``test_page_uses_swedish_number_formats``).
+That Swedish repeat does not render the page: it fetches the page's HTML over HTTP with the
+same signed-in cookies (``context.request``: ``check_page_over_http``) and makes the same
+checks on it — the status (and no redirect elsewhere), the security headers, ``html[lang]``,
+one ``h1``, one ``main``, and the dot-decimal/ISO-date scan on the page's visible text and
+text inputs (``html_page_text`` in helpers.py: the text outside scripts, styles, comments,
+attributes and unrendered elements, as ``innerText`` reads it). Only the cases with a
+``then`` step (pressing a button first) still load in Chromium for it.
+``test_the_html_scan_*`` show that the scan fails on a planted English number or ISO date in
+visible text and not in attributes or scripts, and that it reads every number the browser
+shows on pages full of amounts and dates.
 
 Ids in paths and sign-ins (``{order_filled}``, ``{invitee}`` …) come from the
 live server's demo database (``demo_ids``), so the table never hard-codes them.
@@ -27,26 +36,32 @@ each new page, or — only for redirects, downloads and machine endpoints — an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, expect
+from playwright.sync_api import Page, Playwright, Response, expect
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from tests.browser.helpers import (
+    _PAGE_TEXT,
     DEMO_PASSWORD,
     assert_accessible,
     assert_fits,
+    assert_html_local_number_formats,
+    assert_html_page_structure,
     assert_local_number_formats,
     assert_page_structure,
     assert_security_headers,
     assert_unique_ids,
+    html_page_text,
     live_db,
-    login_as,
+    parse_html,
+    sign_in_over_http,
 )
 from tests.support.databases import on_postgres
 
@@ -652,25 +667,29 @@ def participation_ids(session, now, expert_user) -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def signed_in(browser: Browser, browser_context_args: dict):
+def signed_in(playwright: Playwright, base_url: str):
     """``state(user, language)``: the cookies of ``user`` signed in through the login form.
 
     Each user signs in once per language (after choosing it with /language/<code>, which
     only stores it in the session); every case then starts a fresh context from those
-    cookies instead of typing the password again, which keeps the table fast.
+    cookies instead of typing the password again, which keeps the table fast. The sign-in
+    sends the login form over HTTP (``sign_in_over_http``: its fields and CSRF token, the
+    two-factor step for staff) rather than typing into a page; the browser tests of the
+    sign-in itself (``login_as``, the table's sign-in cases) use the form in Chromium.
     """
     states: dict[tuple[str | None, str], dict] = {}
 
     def state(user: str | None, language: str) -> dict:
         if (user, language) not in states:
-            context = browser.new_context(**browser_context_args)
-            page = context.new_page()
-            if language != "fi":
-                page.goto(f"/language/{language}")
-            if user:
-                login_as(page, user)
-            states[user, language] = context.storage_state()
-            context.close()
+            request = playwright.request.new_context(base_url=base_url)
+            try:
+                if language != "fi":
+                    assert request.get(f"/language/{language}").ok
+                if user:
+                    sign_in_over_http(request, user)
+                states[user, language] = request.storage_state()
+            finally:
+                request.dispose()
         return states[user, language]
 
     return state
@@ -702,6 +721,31 @@ def check_page(new_context, signed_in, case: Case, ids: dict[str, str],
         assert_fits(page, 320)
 
 
+def check_page_over_http(playwright: Playwright, base_url: str, signed_in, case: Case,
+                         ids: dict[str, str], language: str) -> None:
+    """``check_page`` without axe and the width checks, for a case without a ``then`` step,
+    on the page's HTML fetched over HTTP with the cookies of the case's signed-in browser
+    context (a fresh request context each time, as ``check_page`` takes a fresh page)."""
+    assert case.then is None, f"{case.id}: a step on the page needs the browser"
+    user = case.user.format(**ids) if case.user else None
+    path = case.path.format(**ids)
+    request = playwright.request.new_context(base_url=base_url,
+                                             storage_state=signed_in(user, language))
+    try:
+        response = request.get(path)  # follows redirects, as page.goto does
+        assert urlsplit(response.url).path == urlsplit(path).path, (
+            f"{path} led to {response.url}")
+        assert response.status < 500, f"{path}: {response.status}"
+        assert response.status == case.status, f"{path}: {response.status}, not {case.status}"
+        assert_security_headers(response, signed_in=user is not None)
+        document = parse_html(response.body())
+    finally:
+        request.dispose()
+    assert_html_page_structure(document, response.url, language)
+    if language in ("fi", "sv"):
+        assert_html_local_number_formats(document, response.url)
+
+
 #: The whole table runs in the SQLite pass (with the 320 px, 1280 px, repeated-id and number
 #: format checks); the PostgreSQL pass runs the LOCALISED key pages and the other browser
 #: tests, which keeps `make test` within its time budget.
@@ -722,10 +766,116 @@ def test_key_page_is_accessible_in_other_languages(new_context, signed_in, demo_
 @pytest.mark.skipif(on_postgres(), reason="the Swedish repeat of the table runs in the SQLite "
                     "pass only (the number formats do not depend on the database)")
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_page_uses_swedish_number_formats(new_context, signed_in, demo_ids, case: Case):
+def test_page_uses_swedish_number_formats(new_context, signed_in, demo_ids, playwright,
+                                          base_url, case: Case):
     """Every case of the table again in Swedish, without axe (the LOCALISED cases run it):
-    the status, the structure and no dot-decimal amount or ISO date on the page."""
-    check_page(new_context, signed_in, case, demo_ids, "sv", axe=False)
+    the status, the structure and no dot-decimal amount or ISO date on the page. Over HTTP
+    (the page's HTML), except the cases that press a button first (in Chromium)."""
+    if case.then is None:
+        check_page_over_http(playwright, base_url, signed_in, case, demo_ids, "sv")
+    else:
+        check_page(new_context, signed_in, case, demo_ids, "sv", axe=False)
+
+
+#: Swedish pages full of amounts, dates and times (no character counters: forms.js rewrites
+#: those hints after loading).
+SCAN_SAMPLES = [
+    Case(PAYEE, "/expert/money?year={payout_year}&months=all"),
+    Case(FINANCE, "/finance/batches/{batch}"),
+    Case(None, PRICE_QUERY),
+]
+
+
+@pytest.mark.skipif(on_postgres(), reason="runs with the Swedish repeat of the table")
+def test_the_html_scan_reads_every_number_the_browser_shows(new_context, signed_in, demo_ids,
+                                                            playwright, base_url):
+    """The HTTP scan is not blinder than the browser: every word with a digit in it that the
+    browser's ``_PAGE_TEXT`` reads on these pages is in ``html_page_text`` of the same page's
+    HTML too (and the pages pass both scans)."""
+    for case in SCAN_SAMPLES:
+        user = case.user.format(**demo_ids) if case.user else None
+        path = case.path.format(**demo_ids)
+        state = signed_in(user, "sv")
+        page = new_context(storage_state=state).new_page()
+        assert page.goto(path).status == 200, path
+        shown = page.evaluate(_PAGE_TEXT)
+        request = playwright.request.new_context(base_url=base_url, storage_state=state)
+        try:
+            scanned = html_page_text(parse_html(request.get(path).body()))
+        finally:
+            request.dispose()
+        numbers = {word for word in shown.split() if any(c.isdigit() for c in word)}
+        assert len(numbers) >= 5, f"{path}: too few numbers to compare: {numbers}"
+        unseen = sorted(word for word in numbers if word not in scanned)
+        assert not unseen, f"{path}: the browser shows {unseen}, the HTML scan does not read them"
+        check_page_over_http(playwright, base_url, signed_in, case, demo_ids, "sv")
+        assert_local_number_formats(page)
+
+
+def _swedish_page(body: str, head: str = "") -> bytes:
+    return ('<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><title>Utbetalningar'
+            f'</title>{head}</head><body><header><a href="/">Kokemuspankki</a></header>'
+            f'<main id="main"><h1>Utbetalningar</h1>{body}</main>'
+            '<script src="/static/forms.js" defer></script></body></html>').encode()
+
+
+#: English numbers and ISO dates where a reader sees them: each alone fails the scan.
+PLANTED_VISIBLE = [
+    "<p>Summa 30.00 €</p>",
+    "<table><tr><th>Datum</th><td>2026-12-11</td></tr></table>",
+    "<p>Summa <strong>30.00</strong>&nbsp;€</p>",
+    "<ul><li>Resa 562.7 km</li></ul>",
+    "<p>Betald <time datetime='2026-12-11'>2026-12-11</time></p>",
+    "<label for='x'>Belopp</label><input id='x' name='x' value='30.00'>",
+    "<label for='y'>Datum</label><input id='y' type='text' value='2026-12-11'>",
+    "<select name='s'><option>30.00 €</option></select>",
+    "<noscript><p>Summa 30.00 €</p></noscript>",
+]
+#: The same in places that are not shown as text (or written the Swedish way): all pass.
+PLANTED_UNSEEN = (
+    "<p title='30.00 €' data-amount='30.00' aria-describedby='d-2026-12-11'>Summa 30,00 €</p>"
+    "<p><time datetime='2026-12-11T17:00'>11.12.2026 kl. 17.00–18.30</time></p>"
+    "<a href='/finance/payouts?from=2026-12-11&amp;amount=30.00'>Utbetalningar 11.12.</a>"
+    "<input type='hidden' name='amount' value='30.00'>"
+    "<input type='number' name='km' value='562.7'>"
+    "<!-- 2026-12-11 30.00 € -->"
+    "<script>const amount = '30.00 €', day = '2026-12-11';</script>"
+    "<style>.total::after { content: '30.00 €'; width: 12.5em; }</style>"
+    "<div hidden><p>2026-12-11</p></div>"
+    "<template><p>30.00 €</p></template>"
+    "<p>Tillgänglighet enligt WCAG 2.1, AA-nivå</p>"
+    "<img src='/static/x.png' alt='2026-12-11'>"
+)
+
+
+@pytest.mark.parametrize("visible", PLANTED_VISIBLE)
+def test_the_html_scan_fails_on_english_numbers_in_visible_text(visible: str):
+    document = parse_html(_swedish_page(PLANTED_UNSEEN + visible))
+    with pytest.raises(AssertionError, match="numbers or dates in English format"):
+        assert_html_local_number_formats(document, "planted")
+
+
+def test_the_html_scan_passes_numbers_in_attributes_scripts_and_swedish_text():
+    document = parse_html(_swedish_page(
+        PLANTED_UNSEEN, head="<script>var total = '30.00 €';</script><style>p{top:1.5em}</style>"))
+    assert_html_local_number_formats(document, "planted")
+    assert_html_page_structure(document, "planted", "sv")
+    text = html_page_text(document)
+    assert "Summa 30,00 €" in text and "11.12.2026 kl. 17.00–18.30" in text
+
+
+@pytest.mark.parametrize(("page", "problem"), [
+    (_swedish_page("").replace(b'lang="sv"', b'lang="fi"'), "html lang='fi', expected 'sv'"),
+    (_swedish_page("").replace(b' lang="sv"', b""), "html lang=None, expected 'sv'"),
+    (_swedish_page("<h1>Andra</h1>"), "2 h1 elements"),
+    (_swedish_page("").replace(b"<h1>Utbetalningar</h1>", b""), "0 h1 elements"),
+    (_swedish_page("<div role='main'>Mer</div>"), "2 main landmarks"),
+    (_swedish_page("").replace(b'<main id="main">', b"<div>").replace(b"</main>", b"</div>"),
+     "0 main landmarks"),
+])
+def test_the_html_structure_check_fails_as_the_browser_one(page: bytes, problem: str):
+    with pytest.raises(AssertionError, match=re.escape(problem)):
+        assert_html_page_structure(parse_html(page), "planted", "sv")
 
 
 def test_every_page_has_a_browser_test(live_server, demo_ids):
