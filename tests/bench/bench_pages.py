@@ -184,18 +184,26 @@ def gunicorn(target: str, env: dict[str, str], log: Path):
 
 
 def workers_cpu_seconds(master: int) -> float:
-    """User and system CPU seconds of a gunicorn master's worker processes so far."""
-    total = 0.0
+    """User and system CPU seconds of a gunicorn master's worker processes so far: the live
+    workers' own, plus those of workers that exited (gunicorn replaces a worker after
+    ``max_requests``) as the master's reaped children."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def stat(pid: str) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
     try:
+        fields = stat(str(master))
         children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     except OSError:
         return 0.0
+    total = (int(fields[13]) + int(fields[14])) / ticks  # cutime, cstime
     for pid in children:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = stat(pid)
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
 
 
