@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import ORGANISATION_MEMBER, User
 from app.accounts.services import check_password_rules, create_user, normalize_email, user_by_email
 from app.accounts.tokens import new_secret, secret_hash
+from app.audit.models import AuditEntry
 from app.audit.services import record_audit
 from app.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.common.timeutil import utcnow
@@ -31,6 +32,10 @@ from app.organisations.states import COLLEAGUE_INVITATION
 
 #: How long an invitation's link works (from its last sending).
 INVITATION_LIFETIME = timedelta(days=7)
+#: Invitation mails (new and sent again) an organisation may send in 24 hours: the bank's
+#: mail must not become a way to flood strangers' inboxes.
+SENDS_PER_DAY = 50
+_SEND_ACTIONS = ("colleague_invited", "colleague_invitation_resent")
 NAME_MAX = 200
 EMAIL_MAX = 254
 
@@ -51,6 +56,22 @@ def _checked(full_name: str, email: str) -> tuple[str, str]:
         raise InvalidInput("Write an e-mail address, for example name@example.fi.",
                            code="invalid_email", field="email")
     return name, address
+
+
+def _check_daily_sends(actor: User, now: datetime) -> None:
+    """Refuse once the organisation's members sent `SENDS_PER_DAY` invitation mails in the
+    last 24 hours (counted from the audit log, whichever address they went to)."""
+    sent = db.session.scalar(
+        select(func.count(AuditEntry.id))
+        .join(Membership, Membership.user_id == AuditEntry.actor_id)
+        .where(Membership.organisation_id == actor.organisation_id,
+               AuditEntry.action.in_(_SEND_ACTIONS),
+               AuditEntry.created_at > now - timedelta(days=1)))
+    if sent >= SENDS_PER_DAY:
+        raise InvalidInput("Your organisation has sent %(limit)s invitations in the last 24 "
+                           "hours. Send the next ones tomorrow, or ask the bank for help.",
+                           code="too_many_invitations", field="email",
+                           values={"limit": SENDS_PER_DAY})
 
 
 def _send(invitation: ColleagueInvitation, inviter: User, now: datetime) -> None:
@@ -77,6 +98,7 @@ def invite_colleague(actor: User, full_name: str, email: str,
     _require_admin(actor)
     now = now or utcnow()
     name, address = _checked(full_name, email)
+    _check_daily_sends(actor, now)
     invitation = db.session.scalar(select(ColleagueInvitation).where(
         ColleagueInvitation.organisation_id == actor.organisation_id,
         ColleagueInvitation.email == address,
@@ -122,6 +144,7 @@ def resend_invitation(actor: User, invitation_id: int,
     """Send a waiting invitation again: a new link and a new week."""
     now = now or utcnow()
     invitation = _own_invitation(actor, invitation_id)
+    _check_daily_sends(actor, now)
     if invitation.status == "pending" and invitation.expires_at <= now:
         _expire(invitation, now)
     COLLEAGUE_INVITATION.apply(invitation, "resend")

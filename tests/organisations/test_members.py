@@ -450,6 +450,36 @@ def test_bad_address_is_explained_and_what_was_typed_is_kept(app, client, organi
     assert mails(app) == [] or all(m.kind != "colleague_invitation" for m in mails(app))
 
 
+def test_an_organisation_cannot_flood_inboxes_with_invitations(app, client, organisation,
+                                                              monkeypatch):
+    """After SENDS_PER_DAY invitation mails in 24 hours (new ones and ones sent again, by any
+    of its administrators) the next is refused with a clear message and no mail, whatever the
+    address; another organisation can still invite."""
+    monkeypatch.setattr(invitations, "SENDS_PER_DAY", 3)
+    use_english(client)
+    logged_in(client, organisation["admin"])
+    for number in range(2):
+        assert invite(client, {"full_name": f"Kollega {number}",
+                               "email": f"kollega{number}@example.fi"}).status_code == 302
+    (row,) = invitation_rows(app, "kollega0@example.fi")
+    assert client.post(f"/organisation/invitations/{row.id}/resend").status_code == 302
+    sent = len(mails(app))
+    refused = invite(client, {"full_name": "Neljäs", "email": "neljas@example.fi"})
+    assert refused.status_code == 422
+    assert "sent 3 invitations in the last 24 hours" in page(refused)
+    assert 'value="neljas@example.fi"' in page(refused)  # what was typed is kept
+    client.post(f"/organisation/invitations/{row.id}/resend")  # told on the next page
+    assert "sent 3 invitations in the last 24 hours" in page(client.get("/organisation/members"))
+    assert len(mails(app)) == sent and invitation_rows(app, "neljas@example.fi") == []
+    with app.app_context():
+        other = db.session.scalar(select(User).where(User.email == organisation["other_admin"]))
+        invitations.invite_colleague(other, "Toisen Kollega", "toisen.kollega@example.fi")
+        # A day later the organisation may invite again.
+        admin = db.session.scalar(select(User).where(User.email == organisation["admin"]))
+        invitations.invite_colleague(admin, "Neljäs", "neljas@example.fi",
+                                     now=utcnow() + timedelta(days=1, minutes=1))
+
+
 def test_service_refuses_invitations_by_plain_members(app, organisation):
     with app.app_context():
         plain = db.session.scalar(select(User).where(User.email == organisation["member"]))
