@@ -23,11 +23,13 @@ RESET_SALT = "password-reset"
 def make_reset_token(secret_key: str, user: User) -> str:
     """A signed token that stops working once the password has changed."""
     serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
-    return serializer.dumps({"user": user.id, "since": user.password_changed_at.isoformat()})
+    return serializer.dumps({"user": user.id, "since": _password_stamp(user)})
 
 
-def user_for_reset_token(secret_key: str, token: str, max_age: int) -> User:
-    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+def _payload(secret_key: str, salt: str, token: str, max_age: int) -> dict:
+    """The signed data of an e-mailed link's token: 422 ``token_expired`` or
+    ``token_invalid`` (also for data that is not the dictionary the app signs)."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=salt)
     try:
         data = serializer.loads(token, max_age=max_age)
     except SignatureExpired:
@@ -38,10 +40,27 @@ def user_for_reset_token(secret_key: str, token: str, max_age: int) -> User:
         raise InvalidInput(
             "The link is not valid. Ask for a new one.", code="token_invalid"
         ) from None
-    user = db.session.get(User, data.get("user"))
-    if user is None or not user.active or data.get("since") != user.password_changed_at.isoformat():
+    if not isinstance(data, dict):
+        raise InvalidInput("The link is not valid. Ask for a new one.", code="token_invalid")
+    return data
+
+
+def _unspent_user(data: dict, stamp) -> User:
+    """The link's active user while ``stamp(user)`` still equals the stamp the link was made
+    with; otherwise 422 ``token_used`` (the link was spent by what changed the stamp)."""
+    user_id = data.get("user")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or data.get("since") != stamp(user):
         raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
     return user
+
+
+def _password_stamp(user: User) -> str:
+    return user.password_changed_at.isoformat()
+
+
+def user_for_reset_token(secret_key: str, token: str, max_age: int) -> User:
+    return _unspent_user(_payload(secret_key, RESET_SALT, token, max_age), _password_stamp)
 
 
 SIGN_IN_SALT = "sign-in-link"
@@ -60,21 +79,7 @@ def make_sign_in_token(secret_key: str, user: User) -> str:
 
 
 def user_for_sign_in_token(secret_key: str, token: str) -> User:
-    serializer = URLSafeTimedSerializer(secret_key, salt=SIGN_IN_SALT)
-    try:
-        data = serializer.loads(token, max_age=SIGN_IN_MAX_AGE)
-    except SignatureExpired:
-        raise InvalidInput(
-            "The link has expired. Ask for a new one.", code="token_expired"
-        ) from None
-    except BadSignature:
-        raise InvalidInput(
-            "The link is not valid. Ask for a new one.", code="token_invalid"
-        ) from None
-    user = db.session.get(User, data.get("user"))
-    if user is None or not user.active or data.get("since") != _last_login(user):
-        raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
-    return user
+    return _unspent_user(_payload(secret_key, SIGN_IN_SALT, token, SIGN_IN_MAX_AGE), _last_login)
 
 
 EMAIL_CHANGE_SALT = "email-change"
@@ -100,23 +105,12 @@ def make_email_change_token(secret_key: str, user: User, new_email: str) -> str:
 def email_change_of_token(secret_key: str, token: str,
                           max_age: int = EMAIL_CHANGE_MAX_AGE) -> tuple[User, str]:
     """The user and the new address of an e-mail change link."""
-    serializer = URLSafeTimedSerializer(secret_key, salt=EMAIL_CHANGE_SALT)
-    try:
-        data = serializer.loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise InvalidInput(
-            "The link has expired. Ask for a new one.", code="token_expired"
-        ) from None
-    except BadSignature:
-        raise InvalidInput(
-            "The link is not valid. Ask for a new one.", code="token_invalid"
-        ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+    data = _payload(secret_key, EMAIL_CHANGE_SALT, token, max_age)
+    if not isinstance(data.get("email"), str):
         raise InvalidInput("The link is not valid. Ask for a new one.", code="token_invalid")
-    user = db.session.get(User, data.get("user")) if isinstance(data.get("user"), int) else None
-    if user is None or not user.active or data.get("since") != _email_change_stamp(user):
-        raise InvalidInput("The link has already been used. Ask for a new one.", code="token_used")
-    return user, data["email"]
+    return _unspent_user(data, _email_change_stamp), data["email"]
+
+
 def secret_hash(secret: str) -> str:
     """The stored form of a random secret (an API token, an invitation link's secret)."""
     return hashlib.sha256(secret.encode()).hexdigest()
